@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Keel.Http;
+using Keel.Storage;
+
+namespace Keel.Hosting;
+
+/// <summary>
+/// The <c>keel</c> verbs: <c>serve</c> (the default), <c>migrate</c>, <c>admin-token rotate</c> and
+/// <c>errors-doc</c>. Tokens the parser does not know (such as <c>--Storage:Provider=postgres</c>)
+/// pass through to .NET configuration.
+/// </summary>
+public static class KeelCommandLine
+{
+    public static RootCommand Build()
+    {
+        var role = new Option<string>("--role") { Description = "api, worker or all", DefaultValueFactory = _ => "all" };
+        role.AcceptOnlyFromAmong("api", "worker", "all");
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on (default http://127.0.0.1:5080)" };
+
+        var serve = new Command("serve", "Run Keel (the default verb)") { role, urls };
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction(parse => ServeAsync(ConfigArgs(parse, role, urls)));
+
+        var migrate = new Command("migrate", "Apply pending database migrations and exit") { TreatUnmatchedTokensAsErrors = false };
+        migrate.SetAction((parse, ct) => MigrateAsync(ConfigArgs(parse, null, null), ct));
+
+        var rotate = new Command("rotate", "Replace the platform admin token and print the new one once") { TreatUnmatchedTokensAsErrors = false };
+        rotate.SetAction((parse, ct) => RotateAdminTokenAsync(ConfigArgs(parse, null, null), ct));
+        var adminToken = new Command("admin-token", "Manage the platform admin token") { rotate };
+
+        var errorsDoc = new Command("errors-doc", "Print docs/errors.md, generated from the error catalog");
+        errorsDoc.SetAction(_ => Console.Out.Write(ErrorsApi.Markdown()));
+
+        var root = new RootCommand("Keel: tenants, roles and API keys for multi-tenant SaaS APIs")
+        {
+            role, urls, serve, migrate, adminToken, errorsDoc,
+        };
+        root.TreatUnmatchedTokensAsErrors = false;
+        root.SetAction(parse => ServeAsync(ConfigArgs(parse, role, urls)));
+        return root;
+    }
+
+    static string[] ConfigArgs(ParseResult parse, Option<string>? role, Option<string?>? urls)
+    {
+        var args = parse.UnmatchedTokens.ToList();
+        if (role is not null && parse.GetResult(role) is { Implicit: false })
+        {
+            args.Add($"--Keel:Role={parse.GetValue(role)}");
+        }
+        if (urls is not null && parse.GetValue(urls) is { } u)
+        {
+            args.Add($"--urls={u}");
+        }
+        return [.. args];
+    }
+
+    public static WebApplication CreateApp(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddKeel();
+        var app = builder.Build();
+        app.MapKeel();
+        return app;
+    }
+
+    static async Task<int> ServeAsync(string[] args)
+    {
+        var app = CreateApp(args);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls)
+            {
+                Console.WriteLine($"Keel is listening on {url} (API docs: {url.TrimEnd('/')}/docs)");
+            }
+        });
+        await app.RunAsync();
+        return 0;
+    }
+
+    static async Task<int> MigrateAsync(string[] args, CancellationToken ct)
+    {
+        await using var app = CreateApp(args);
+        await StorageSetup.MigrateAsync(app.Services, ct);
+        Console.WriteLine("Migrations applied.");
+        return 0;
+    }
+
+    static async Task<int> RotateAdminTokenAsync(string[] args, CancellationToken ct)
+    {
+        await using var app = CreateApp(args);
+        await StorageSetup.MigrateAsync(app.Services, ct);
+        await using var scope = app.Services.CreateAsyncScope();
+        var token = await AdminTokens.RotateAsync(scope.ServiceProvider.GetRequiredService<KeelDb>(), TimeProvider.System, ct);
+        Console.WriteLine($"New platform admin token (shown once; the old one stops working within 10 s):\n\n    {token}\n");
+        if (app.Configuration["Keel:AdminToken"] is { Length: > 0 })
+        {
+            Console.WriteLine("Note: Keel:AdminToken is set in configuration and takes precedence over the stored token.");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,70 @@
+using Keel.Http;
+using Keel.Keys;
+using Keel.Storage;
+using Keel.Tenants;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Keel.Hosting;
+
+/// <summary>The composition of the service: one <c>AddX</c>/<c>MapXApi</c> pair per feature.</summary>
+public static class KeelSetup
+{
+    public static WebApplicationBuilder AddKeel(this WebApplicationBuilder builder)
+    {
+        // The embedded default listens on loopback only; --urls or ASPNETCORE_URLS choose otherwise.
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:5080");
+        }
+        builder.Services.AddOptions<KeelOptions>().BindConfiguration("Keel").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HttpOptions>().BindConfiguration("Http");
+        builder.Services.AddOptions<RedisOptions>().BindConfiguration("Redis");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RedisConnection>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddKeelProblems();
+        builder.Services.AddKeelOpenApi();
+        builder.AddStorage();
+        builder.AddObservability();
+        builder.AddAuth();
+        builder.AddKeys();
+        return builder;
+    }
+
+    static void AddAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AdminTokens>();
+        builder.Services.AddHostedService<AdminTokens.Bootstrap>();
+        builder.Services.AddAuthentication(BearerAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization(o =>
+        {
+            // One policy per permission, named after it: .RequireAuthorization(Permissions.KeysWrite).
+            foreach (var permission in Permissions.All)
+            {
+                o.AddPolicy(permission, p => p.RequireAuthenticatedUser().RequireClaim(KeelClaims.Permission, permission));
+            }
+        });
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, PermissionResultHandler>();
+    }
+
+    public static WebApplication MapKeel(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        // Unknown routes and wrong methods leave an empty 404/405; this makes them problem+json.
+        app.UseStatusCodePages();
+        app.UseMiddleware<BodySizeLimit>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapObservability();
+        app.MapKeelOpenApi();
+        app.MapErrorsApi();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KeelOptions>>().Value.ServesApi)
+        {
+            app.MapTenantsApi();
+            app.MapKeysApi();
+        }
+        return app;
+    }
+}

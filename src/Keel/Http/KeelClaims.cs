@@ -1,0 +1,14 @@
+namespace Keel.Http;
+
+/// <summary>Claims Keel puts on an authenticated request.</summary>
+public static class KeelClaims
+{
+    public const string Kind = "keel_kind";
+    public const string TenantId = "tenant_id";
+    public const string KeyId = "key_id";
+    public const string Role = "role";
+    public const string Permission = "perm";
+
+    public const string PlatformAdmin = "platform_admin";
+    public const string ManagementKey = "management_key";
+}

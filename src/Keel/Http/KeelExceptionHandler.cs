@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Keel.Http;
+
+/// <summary>
+/// Turns exceptions into catalogued problems: <see cref="ProblemException"/> as thrown, the
+/// framework's bind failures by what went wrong in the body, and anything else into a 500 that
+/// carries only a trace id (the stack trace goes to the log, never to the client).
+/// </summary>
+internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (context.Response.HasStarted)
+        {
+            return false;
+        }
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            return true; // the client went away; nobody is left to answer
+        }
+        var (error, detail, errors) = Classify(exception);
+        if (error == ErrorCodes.InternalError)
+        {
+            Unhandled(logger, context.Request.Method, context.Request.Path, exception);
+        }
+        context.Response.StatusCode = error.Status;
+        await Problems.WriteAsync(context, error, detail, errors);
+        return true;
+    }
+
+    internal static (ErrorCode Error, string? Detail, IDictionary<string, string[]>? Errors) Classify(Exception exception)
+    {
+        if (exception is ProblemException problem)
+        {
+            return (problem.Error, problem.Message, problem.Errors);
+        }
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case JsonException json:
+                    return FromJson(json);
+                case BadHttpRequestException { StatusCode: 413 }:
+                    return (ErrorCodes.BodyTooLarge, null, null);
+                case BadHttpRequestException { StatusCode: 415 }:
+                    return (ErrorCodes.UnsupportedMediaType, null, null);
+            }
+        }
+        if (exception is BadHttpRequestException bad)
+        {
+            return bad.Message.Contains("no body was provided", StringComparison.Ordinal)
+                || bad.Message.Contains("from body", StringComparison.Ordinal)
+                ? (ErrorCodes.BodyRequired, null, null)
+                : (ErrorCodes.BadRequest, bad.Message, null);
+        }
+        return (ErrorCodes.InternalError, null, null);
+    }
+
+    static (ErrorCode, string?, IDictionary<string, string[]>?) FromJson(JsonException json)
+    {
+        var field = FieldOf(json.Path);
+        if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            var name = UnknownName(json.Message) ?? field;
+            return (ErrorCodes.UnknownField, $"Unknown field '{name}'.", new Dictionary<string, string[]> { [name] = ["Unknown field."] });
+        }
+        if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return (ErrorCodes.InvalidType, $"Field '{field}' has the wrong JSON type.",
+                new Dictionary<string, string[]> { [field] = ["Wrong JSON type."] });
+        }
+        var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
+        return (ErrorCodes.MalformedJson, $"The body is not valid JSON{where}.", null);
+    }
+
+    // "$.scopes[0]" -> "scopes[0]"; the root itself is "body".
+    static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    // System.Text.Json names the property in quotes: "The JSON property 'foo' could not be mapped ...".
+    static string? UnknownName(string message)
+    {
+        var start = message.IndexOf('\'', StringComparison.Ordinal);
+        var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
+        return end > start ? message[(start + 1)..end] : null;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
+}

@@ -1,0 +1,41 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Keel.Http;
+
+/// <summary>Making, hashing and comparing bearer secrets. A secret is never stored or logged.</summary>
+public static class Secrets
+{
+    const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary><c>{prefix}_{base62 of 24 random bytes}</c>: 192 bits, well above the 128 the hash relies on.</summary>
+    public static string New(string prefix) => prefix + "_" + RandomBase62(24);
+
+    /// <summary>Lowercase hex SHA-256 of the UTF-8 secret: what is stored and looked up.</summary>
+    public static string Hash(string secret)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(secret), hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>Constant-time comparison of two hex hashes.</summary>
+    public static bool HashesEqual(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+
+    static string RandomBase62(int bytes)
+    {
+        var random = RandomNumberGenerator.GetBytes(bytes);
+        var value = new BigInteger(random, isUnsigned: true);
+        // Fixed width, so every secret of a kind has the same length whatever its leading digits.
+        var width = (int)Math.Ceiling(bytes * 8 / Math.Log2(62));
+        var chars = new char[width];
+        for (var i = width - 1; i >= 0; i--)
+        {
+            chars[i] = Base62[(int)(value % 62)];
+            value /= 62;
+        }
+        return new string(chars);
+    }
+}

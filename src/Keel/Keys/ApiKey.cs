@@ -1,0 +1,63 @@
+using Keel.Storage;
+using Keel.Tenants;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Keel.Keys;
+
+/// <summary>
+/// A client key (issued by a tenant to its customers, verified through Keel) or a management key
+/// (calls Keel's API for one tenant, with a role). Only the SHA-256 of the secret is stored.
+/// </summary>
+public sealed class ApiKey : IHasId
+{
+    public required string Id { get; init; }
+    public required string TenantId { get; init; }
+    public required string Kind { get; init; }
+    public required string Name { get; set; }
+    public required string Prefix { get; init; }
+    /// <summary>The prefix and the first characters of the secret, enough to recognise a key in a list.</summary>
+    public required string Start { get; init; }
+    /// <summary>Lowercase hex SHA-256 of the whole secret; the secret itself is never stored.</summary>
+    public required string Hash { get; init; }
+    public string? OwnerId { get; init; }
+    public string? Role { get; init; }
+    public List<string> Scopes { get; set; } = [];
+    /// <summary>JSON object text, returned as given.</summary>
+    public string? Meta { get; set; }
+    public DateTime? ExpiresAt { get; set; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+    /// <summary>Set on a rotated key: the successor that replaces it once the grace period ends.</summary>
+    public string? RotatedToId { get; set; }
+    public string? RotatedFromId { get; init; }
+
+    public const string Client = "client";
+    public const string Management = "management";
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> key)
+    {
+        key.ToTable("api_keys");
+        key.HasKey(k => k.Id);
+        key.Property(k => k.Id).HasMaxLength(40);
+        key.Property(k => k.TenantId).HasMaxLength(40);
+        key.Property(k => k.Kind).HasMaxLength(16);
+        key.Property(k => k.Name).HasMaxLength(200);
+        key.Property(k => k.Prefix).HasMaxLength(32);
+        key.Property(k => k.Start).HasMaxLength(40);
+        key.Property(k => k.Hash).HasMaxLength(64);
+        key.Property(k => k.OwnerId).HasMaxLength(200);
+        key.Property(k => k.Role).HasMaxLength(16);
+        key.Property(k => k.RotatedToId).HasMaxLength(40);
+        key.Property(k => k.RotatedFromId).HasMaxLength(40);
+        key.HasIndex(k => k.Hash).IsUnique();
+        // Lists start from the tenant and walk ids newest first.
+        key.HasIndex(k => new { k.TenantId, k.Id });
+        key.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace Keel.Keys;
+
+/// <summary>
+/// What verification and authentication need of a key, held in memory by <see cref="KeyCache"/>.
+/// Immutable except for the last-used throttle, so readers on many threads share one instance.
+/// </summary>
+public sealed class CachedKey
+{
+    public required string Id { get; init; }
+    public required string TenantId { get; init; }
+    public required string Kind { get; init; }
+    public required string Hash { get; init; }
+    public string? Role { get; init; }
+    public string? OwnerId { get; init; }
+    public required IReadOnlyList<string> Scopes { get; init; }
+    public JsonElement? Meta { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+
+    public static CachedKey From(ApiKey key) => new()
+    {
+        Id = key.Id,
+        TenantId = key.TenantId,
+        Kind = key.Kind,
+        Hash = key.Hash,
+        Role = key.Role,
+        OwnerId = key.OwnerId,
+        Scopes = [.. key.Scopes],
+        Meta = key.Meta is null ? null : JsonElement.Parse(key.Meta),
+        ExpiresAt = key.ExpiresAt,
+        RevokedAt = key.RevokedAt,
+    };
+
+    public KeyState StateAt(DateTime now) =>
+        RevokedAt is not null ? KeyState.Revoked
+        : ExpiresAt is { } expires && expires <= now ? KeyState.Expired
+        : KeyState.Active;
+}
+
+public enum KeyState
+{
+    Active,
+    Revoked,
+    Expired,
+}

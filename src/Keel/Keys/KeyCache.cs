@@ -1,0 +1,59 @@
+using Keel.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Keys;
+
+/// <summary>
+/// Keys by the hash of their secret, in memory, so verification and authentication read the database
+/// only on a miss. A change to a key evicts it here at once (<see cref="Evict"/>) and on every other
+/// node through <see cref="KeyChangeBus"/>.
+/// </summary>
+public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> options) : IDisposable
+{
+    readonly MemoryCache _cache = new(new MemoryCacheOptions());
+    // Bumped by every eviction. A load that started before an eviction must not store what it read:
+    // the row may have been read just before the change that the eviction announced.
+    long _generation;
+
+    public async ValueTask<CachedKey?> GetAsync(string hash, CancellationToken ct)
+    {
+        if (_cache.TryGetValue(hash, out CachedKey? cached))
+        {
+            return cached;
+        }
+        var generation = Interlocked.Read(ref _generation);
+        CachedKey? loaded;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+            var row = await db.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Hash == hash, ct);
+            loaded = row is null ? null : CachedKey.From(row);
+        }
+        if (Interlocked.Read(ref _generation) == generation)
+        {
+            var ttl = loaded is null ? options.Value.NegativeCacheTtl : options.Value.CacheTtl;
+            _cache.Set(hash, loaded, ttl);
+        }
+        return loaded;
+    }
+
+    public void Evict(IEnumerable<string> hashes)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var hash in hashes)
+        {
+            _cache.Remove(hash);
+        }
+    }
+
+    /// <summary>Forgets everything: after a lost notification channel, when evictions may have been missed.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
+    }
+
+    public void Dispose() => _cache.Dispose();
+}

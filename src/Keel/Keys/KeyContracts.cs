@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Keel.Http;
+
+namespace Keel.Keys;
+
+public sealed record CreateKeyRequest(
+    string? Kind, string? Name, string? Prefix, string? OwnerId, List<string>? Scopes, JsonElement? Meta,
+    DateTimeOffset? ExpiresAt, string? Role);
+
+public sealed record UpdateKeyRequest(
+    PatchField<string> Name, PatchField<List<string>> Scopes, PatchField<JsonElement?> Meta, PatchField<DateTimeOffset?> ExpiresAt);
+
+public sealed record RotateKeyRequest(int? GracePeriodSeconds);
+
+public sealed record VerifyKeyRequest(string? Key, List<string>? Scopes, int? Cost);
+
+/// <summary>A key as every read shows it: never the secret.</summary>
+public record KeyView
+{
+    public string Id { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Prefix { get; init; } = "";
+    /// <summary>The prefix and the first characters of the secret, to recognise a key.</summary>
+    public string Start { get; init; } = "";
+    /// <summary><c>active</c>, <c>revoked</c> or <c>expired</c>.</summary>
+    public string Status { get; init; } = "";
+    public string? OwnerId { get; init; }
+    public string? Role { get; init; }
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+    public JsonElement? Meta { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+    public DateTime? LastUsedAt { get; init; }
+    public string? RotatedToId { get; init; }
+    public string? RotatedFromId { get; init; }
+
+    public static KeyView From(ApiKey k, DateTime now) => new()
+    {
+        Id = k.Id,
+        Kind = k.Kind,
+        Name = k.Name,
+        Prefix = k.Prefix,
+        Start = k.Start,
+        Status = k.RevokedAt is not null ? "revoked" : k.ExpiresAt is { } e && e <= now ? "expired" : "active",
+        OwnerId = k.OwnerId,
+        Role = k.Role,
+        Scopes = k.Scopes,
+        Meta = k.Meta is null ? null : JsonElement.Parse(k.Meta),
+        ExpiresAt = k.ExpiresAt,
+        CreatedAt = k.CreatedAt,
+        UpdatedAt = k.UpdatedAt,
+        RevokedAt = k.RevokedAt,
+        LastUsedAt = k.LastUsedAt,
+        RotatedToId = k.RotatedToId,
+        RotatedFromId = k.RotatedFromId,
+    };
+}
+
+/// <summary>The answer to a create or rotate: the only time the secret is shown.</summary>
+public sealed record CreatedKeyView : KeyView
+{
+    public CreatedKeyView(KeyView view, string key) : base(view) => Key = key;
+
+    /// <summary>The secret. Shown once; Keel keeps only its hash.</summary>
+    [JsonPropertyOrder(-1)]
+    public string Key { get; }
+}

@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using Keel.Http;
+using Keel.Storage;
+
+namespace Keel.Keys;
+
+/// <summary>Mints keys: the secret (returned once), and the row that keeps only its hash.</summary>
+public static partial class KeyIssuer
+{
+    public const string ManagementPrefix = "keel_sk";
+    public const string DefaultClientPrefix = "key";
+    const int StartChars = 4;
+
+    [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    private static partial Regex PrefixPattern();
+
+    public static bool IsValidPrefix(string prefix) =>
+        prefix.Length <= 20 && PrefixPattern().IsMatch(prefix) && !prefix.StartsWith("keel", StringComparison.Ordinal);
+
+    public static (ApiKey Key, string Secret) Issue(
+        string tenantId, string kind, string name, string? prefix, string? role, DateTime now,
+        string? ownerId = null, List<string>? scopes = null, string? meta = null, DateTime? expiresAt = null,
+        string? rotatedFromId = null)
+    {
+        prefix = kind == ApiKey.Management ? ManagementPrefix : prefix ?? DefaultClientPrefix;
+        var secret = Secrets.New(prefix);
+        var key = new ApiKey
+        {
+            Id = Ids.New("key"),
+            TenantId = tenantId,
+            Kind = kind,
+            Name = name,
+            Prefix = prefix,
+            Start = secret[..(prefix.Length + 1 + StartChars)],
+            Hash = Secrets.Hash(secret),
+            OwnerId = ownerId,
+            Role = kind == ApiKey.Management ? role : null,
+            Scopes = scopes ?? [],
+            Meta = meta,
+            ExpiresAt = expiresAt,
+            CreatedAt = now,
+            UpdatedAt = now,
+            RotatedFromId = rotatedFromId,
+        };
+        return (key, secret);
+    }
+}

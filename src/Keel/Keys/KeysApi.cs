@@ -1,0 +1,234 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Keel.Http;
+using Keel.Storage;
+using Keel.Tenants;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Keys;
+
+public static class KeysApi
+{
+    const int MaxScopes = 100;
+    const int MaxMetaBytes = 16 * 1024;
+    static readonly TimeSpan MaxGrace = TimeSpan.FromDays(30);
+
+    public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
+    {
+        var keys = app.MapGroup("/v1/keys").WithTags("Keys");
+        keys.MapPost("/", CreateKey).RequireAuthorization(Permissions.KeysWrite)
+            .WithSummary("Create a client or management key").WithDescription("Returns the secret once, in `key`; only its SHA-256 is stored.")
+            .BodyProblems(ErrorCodes.RoleEscalation);
+        keys.MapGet("/", ListKeys).RequireAuthorization(Permissions.KeysRead)
+            .WithSummary("List keys, newest first").AuthProblems(ErrorCodes.InvalidQuery);
+        keys.MapGet("/{id}", GetKey).RequireAuthorization(Permissions.KeysRead)
+            .WithSummary("Get a key (never its secret)").AuthProblems(ErrorCodes.NotFound);
+        keys.MapPatch("/{id}", UpdateKey).RequireAuthorization(Permissions.KeysWrite)
+            .WithSummary("Change a key's name, scopes, meta or expiry").WithDescription("Absent fields stay as they are; `expires_at: null` removes the expiry.")
+            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
+        keys.MapDelete("/{id}", RevokeKey).RequireAuthorization(Permissions.KeysWrite)
+            .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op.")
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation);
+        keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
+            .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
+            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
+        keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
+            .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
+            .BodyProblems();
+        return keys;
+    }
+
+    static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> CreateKey(
+        CreateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var kind = body.Kind ?? ApiKey.Client;
+        var check = new Validation()
+            .Require(kind is ApiKey.Client or ApiKey.Management, "kind", "kind must be 'client' or 'management'.")
+            .Require(!string.IsNullOrWhiteSpace(body.Name) && body.Name.Length <= 200, "name", "name is required, at most 200 characters.")
+            .Require(body.OwnerId is null || body.OwnerId.Length is > 0 and <= 200, "owner_id", "owner_id must be 1 to 200 characters.")
+            .Require(body.ExpiresAt is null || body.ExpiresAt.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future.");
+        CheckScopes(check, body.Scopes);
+        CheckMeta(check, body.Meta);
+        if (kind == ApiKey.Management)
+        {
+            check.Require(Roles.Exists(body.Role), "role", $"A management key needs a role: {string.Join(", ", Roles.Names)}.")
+                .Require(body.Prefix is null, "prefix", "Management keys always start with 'keel_sk'.");
+        }
+        else
+        {
+            check.Require(body.Role is null, "role", "Only management keys have a role.")
+                .Require(body.Prefix is null || KeyIssuer.IsValidPrefix(body.Prefix), "prefix",
+                    "prefix is 1-20 lowercase letters and digits in words joined by '_', and may not start with 'keel'.");
+        }
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        if (kind == ApiKey.Management && !CanGrant(user, body.Role!))
+        {
+            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot create a key with role '{body.Role}'.");
+        }
+        var (key, secret) = KeyIssuer.Issue(tenant.TenantId, kind, body.Name!.Trim(), body.Prefix, body.Role, now,
+            body.OwnerId, body.Scopes, body.Meta?.GetRawText(), body.ExpiresAt?.UtcDateTime);
+        tenant.Db.Keys.Add(key);
+        await tenant.Db.SaveChangesAsync(ct);
+        // A node may remember "no such key" for this hash (someone tried it before it existed).
+        await changes.PublishAsync([key.Hash], ct);
+        return TypedResults.Created($"/v1/keys/{key.Id}", new CreatedKeyView(KeyView.From(key, now), secret));
+    }
+
+    static async Task<Ok<Page<KeyView>>> ListKeys(
+        string? limit, string? cursor, string? owner_id, string? kind, TenantDb tenant, TimeProvider time, CancellationToken ct)
+    {
+        var page = PageRequest.From(limit, cursor);
+        var query = tenant.Keys.AsNoTracking();
+        if (owner_id is not null)
+        {
+            query = query.Where(k => k.OwnerId == owner_id);
+        }
+        if (kind is not null)
+        {
+            query = query.Where(k => k.Kind == kind);
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        return TypedResults.Ok(await query.ToPageAsync(page, k => KeyView.From(k, now), ct));
+    }
+
+    static async Task<Results<Ok<KeyView>, ProblemHttpResult>> GetKey(string id, TenantDb tenant, TimeProvider time, CancellationToken ct) =>
+        await tenant.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == id, ct) is { } key
+            ? TypedResults.Ok(KeyView.From(key, time.GetUtcNow().UtcDateTime))
+            : Problems.NotFound("key");
+
+    static async Task<Results<Ok<KeyView>, ProblemHttpResult>> UpdateKey(
+        string id, UpdateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var check = new Validation()
+            .Require(!body.Name.IsSet || (!string.IsNullOrWhiteSpace(body.Name.Value) && body.Name.Value.Length <= 200), "name", "name must be 1 to 200 characters.")
+            .Require(!body.Scopes.IsSet || body.Scopes.Value is not null, "scopes", "scopes must be an array (send [] for none).")
+            .Require(!body.ExpiresAt.IsSet || body.ExpiresAt.Value is null || body.ExpiresAt.Value.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future, or null for no expiry.");
+        CheckScopes(check, body.Scopes.Value);
+        CheckMeta(check, body.Meta.Value);
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } key)
+        {
+            return Problems.NotFound("key");
+        }
+        if (key.Role is { } role && !CanGrant(user, role))
+        {
+            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot change a key with role '{role}'.");
+        }
+        if (KeyView.From(key, now).Status != "active")
+        {
+            return Problems.Of(ErrorCodes.KeyNotActive, "A revoked or expired key cannot be changed.");
+        }
+        if (body.Name.IsSet)
+        {
+            key.Name = body.Name.Value!.Trim();
+        }
+        if (body.Scopes.IsSet)
+        {
+            key.Scopes = body.Scopes.Value!;
+        }
+        if (body.Meta.IsSet)
+        {
+            key.Meta = body.Meta.Value?.GetRawText();
+        }
+        if (body.ExpiresAt.IsSet)
+        {
+            key.ExpiresAt = body.ExpiresAt.Value?.UtcDateTime;
+        }
+        key.UpdatedAt = now;
+        await tenant.Db.SaveChangesAsync(ct);
+        await changes.PublishAsync([key.Hash], ct);
+        return TypedResults.Ok(KeyView.From(key, now));
+    }
+
+    static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
+        string id, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+    {
+        if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } key)
+        {
+            return Problems.NotFound("key");
+        }
+        if (key.Role is { } role && !CanGrant(user, role))
+        {
+            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot revoke a key with role '{role}'.");
+        }
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = key.UpdatedAt = time.GetUtcNow().UtcDateTime;
+            await tenant.Db.SaveChangesAsync(ct);
+        }
+        await changes.PublishAsync([key.Hash], ct);
+        return TypedResults.NoContent();
+    }
+
+    static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> RotateKey(
+        string id, RotateKeyRequest? body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes,
+        IOptions<KeysOptions> options, CancellationToken ct)
+    {
+        var grace = body?.GracePeriodSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.DefaultRotationGrace;
+        var check = new Validation().Require(grace >= TimeSpan.Zero && grace <= MaxGrace, "grace_period_seconds",
+            $"grace_period_seconds must be from 0 to {(int)MaxGrace.TotalSeconds}.");
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } old)
+        {
+            return Problems.NotFound("key");
+        }
+        if (old.Role is { } role && !CanGrant(user, role))
+        {
+            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot rotate a key with role '{role}'.");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        if (KeyView.From(old, now).Status != "active" || old.RotatedToId is not null)
+        {
+            return Problems.Of(ErrorCodes.KeyNotActive, "Only an active key that was not rotated already can be rotated.");
+        }
+        // The successor inherits everything but the secret; the old key lives on until the grace ends.
+        var (successor, secret) = KeyIssuer.Issue(old.TenantId, old.Kind, old.Name, old.Prefix, old.Role, now,
+            old.OwnerId, [.. old.Scopes], old.Meta, old.ExpiresAt, rotatedFromId: old.Id);
+        var graceEnd = now + grace;
+        old.ExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
+        old.RotatedToId = successor.Id;
+        old.UpdatedAt = now;
+        tenant.Db.Keys.Add(successor);
+        await tenant.Db.SaveChangesAsync(ct);
+        await changes.PublishAsync([old.Hash, successor.Hash], ct);
+        return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(KeyView.From(successor, now), secret));
+    }
+
+    static async Task<Results<Ok<VerifyResult>, ProblemHttpResult>> VerifyKey(
+        VerifyKeyRequest body, TenantDb tenant, KeyVerifier verifier, CancellationToken ct)
+    {
+        var check = new Validation()
+            .Require(!string.IsNullOrEmpty(body.Key) && body.Key.Length <= 512, "key", "key is required, at most 512 characters.")
+            .Require(body.Cost is null or >= 0 and <= 1_000_000, "cost", "cost must be from 0 to 1000000.");
+        CheckScopes(check, body.Scopes);
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        return TypedResults.Ok(await verifier.VerifyAsync(tenant.TenantId, body.Key!, body.Scopes, ct));
+    }
+
+    static bool CanGrant(ClaimsPrincipal user, string role) =>
+        Roles.CanGrant(user.FindAll(KeelClaims.Permission).Select(c => c.Value).ToHashSet(), role);
+
+    static void CheckScopes(Validation check, List<string>? scopes) =>
+        check.Require(scopes is null || (scopes.Count <= MaxScopes && scopes.All(s => s is { Length: > 0 and <= 100 })),
+            "scopes", $"scopes is an array of at most {MaxScopes} non-empty strings of up to 100 characters.");
+
+    static void CheckMeta(Validation check, JsonElement? meta) =>
+        check.Require(meta is null || (meta.Value.ValueKind == JsonValueKind.Object && meta.Value.GetRawText().Length <= MaxMetaBytes),
+            "meta", $"meta must be a JSON object of at most {MaxMetaBytes} bytes.");
+}

@@ -1,0 +1,20 @@
+namespace Keel.Keys;
+
+/// <summary>The <c>Keys</c> configuration section.</summary>
+public sealed class KeysOptions
+{
+    /// <summary>
+    /// How long a verified key stays in memory. Revocations evict at once (and on other nodes through
+    /// Redis or PostgreSQL notifications); the TTL only bounds staleness if a notification is lost.
+    /// </summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long "no such key" is remembered, so a flood of random keys does not reach the database each time.</summary>
+    public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often pending <c>last_used_at</c> values are written (each key at most once a minute).</summary>
+    public TimeSpan LastUsedFlushInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Grace period of a rotation when the request names none.</summary>
+    public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);
+}

@@ -1,0 +1,18 @@
+namespace Keel.Keys;
+
+public static class KeysSetup
+{
+    public static IHostApplicationBuilder AddKeys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys");
+        builder.Services.AddSingleton<KeyCache>();
+        builder.Services.AddSingleton<KeyChangeBus>();
+        builder.Services.AddSingleton<KeyMetrics>();
+        builder.Services.AddSingleton<KeyVerifier>();
+        builder.Services.AddSingleton<LastUsedTracker>();
+        builder.Services.AddHostedService<KeyChangeListener>();
+        builder.Services.AddSingleton<LastUsedFlusher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUsedFlusher>());
+        return builder;
+    }
+}

@@ -1,0 +1,39 @@
+using Keel.Keys;
+using Keel.Tenants;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Keel.Storage;
+
+/// <summary>
+/// The one DbContext. It is the unit of work and the repository: features query it directly and
+/// start every tenant-owned query from the tenant (see <see cref="TenantDb"/>). Each provider has a
+/// subclass only so that its migrations live apart.
+/// </summary>
+public abstract class KeelDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<ApiKey> Keys => Set<ApiKey>();
+    public DbSet<PlatformSecret> PlatformSecrets => Set<PlatformSecret>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new TenantConfiguration());
+        modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
+        modelBuilder.ApplyConfiguration(new PlatformSecretConfiguration());
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time is UTC. SQLite forgets the kind on the way back; this puts it back.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcConverter>();
+    }
+
+    sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+public sealed class SqliteKeelDb(DbContextOptions<SqliteKeelDb> options) : KeelDb(options);
+
+public sealed class PostgresKeelDb(DbContextOptions<PostgresKeelDb> options) : KeelDb(options);

@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Storage;
+
+public static class StorageSetup
+{
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+        // Both contexts are registered; which one KeelDb resolves to is read from the options when a
+        // scope first needs it, so configuration given late (tests, command line) still counts.
+        builder.Services.AddDbContext<SqliteKeelDb>((sp, o) => ConfigureSqlite(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        builder.Services.AddDbContext<PostgresKeelDb>((sp, o) => ConfigurePostgres(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        builder.Services.AddScoped<KeelDb>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgres
+            ? sp.GetRequiredService<PostgresKeelDb>()
+            : sp.GetRequiredService<SqliteKeelDb>());
+        builder.Services.AddScoped<TenantDb>();
+        builder.Services.AddHostedService<MigrateOnStart>();
+        return builder;
+    }
+
+    internal static void ConfigureSqlite(DbContextOptionsBuilder o, StorageOptions storage)
+    {
+        var cs = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(storage.EffectiveConnectionString);
+        if (Path.GetDirectoryName(Path.GetFullPath(cs.DataSource)) is { } dir && cs.Mode != Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
+        {
+            Directory.CreateDirectory(dir);
+        }
+        // A busy writer makes other writers wait rather than fail at once.
+        cs.DefaultTimeout = Math.Max(cs.DefaultTimeout, 30);
+        o.UseSqlite(cs.ToString()).UseSnakeCaseNamingConvention();
+    }
+
+    internal static void ConfigurePostgres(DbContextOptionsBuilder o, StorageOptions storage) =>
+        o.UseNpgsql(storage.EffectiveConnectionString).UseSnakeCaseNamingConvention();
+
+    /// <summary>Applies migrations (`keel migrate`, and at start unless Storage:MigrateOnStart is false).</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        await db.Database.MigrateAsync(ct);
+        if (db is SqliteKeelDb)
+        {
+            // WAL lets readers run beside the one writer; it is a property of the file, set once.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+    }
+
+    sealed class MigrateOnStart(IServiceProvider services, IOptions<StorageOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            options.Value.MigrateOnStart ? MigrateAsync(services, cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+// Used by `dotnet ef migrations add` only: one factory per provider, each writing to its own folder.
+internal sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteKeelDb>
+{
+    public SqliteKeelDb CreateDbContext(string[] args)
+    {
+        var o = new DbContextOptionsBuilder<SqliteKeelDb>();
+        o.UseSqlite("Data Source=design.db").UseSnakeCaseNamingConvention();
+        return new SqliteKeelDb(o.Options);
+    }
+}
+
+internal sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresKeelDb>
+{
+    public PostgresKeelDb CreateDbContext(string[] args)
+    {
+        var o = new DbContextOptionsBuilder<PostgresKeelDb>();
+        o.UseNpgsql("Host=localhost;Database=design").UseSnakeCaseNamingConvention();
+        return new PostgresKeelDb(o.Options);
+    }
+}

@@ -1,0 +1,20 @@
+using System.Security.Claims;
+using Keel.Http;
+using Keel.Keys;
+
+namespace Keel.Storage;
+
+/// <summary>
+/// The database as one tenant sees it. The tenant comes from the credential, resolved once at the
+/// edge; every query here starts from it, so a handler cannot forget the tenant and another tenant's
+/// row is indistinguishable from a missing one.
+/// </summary>
+public sealed class TenantDb(KeelDb db, IHttpContextAccessor http)
+{
+    public string TenantId { get; } = http.HttpContext?.User.FindFirstValue(KeelClaims.TenantId)
+        ?? throw new InvalidOperationException("TenantDb used outside a tenant-authenticated request.");
+
+    public KeelDb Db => db;
+
+    public IQueryable<ApiKey> Keys => db.Keys.Where(k => k.TenantId == TenantId);
+}

@@ -1,0 +1,146 @@
+using System.Text.RegularExpressions;
+using Keel.Http;
+using Keel.Keys;
+using Keel.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keel.Tenants;
+
+public sealed record CreateTenantRequest(string? Name, string? Slug);
+
+public sealed record UpdateTenantRequest(string? Name, string? Slug);
+
+public record TenantView(string Id, string Name, string Slug, DateTime CreatedAt, DateTime UpdatedAt)
+{
+    public static TenantView From(Tenant t) => new(t.Id, t.Name, t.Slug, t.CreatedAt, t.UpdatedAt);
+}
+
+/// <summary>The owner management key made with a tenant; its secret is shown only in this answer.</summary>
+public sealed record ManagementKeySecret(string Id, string Key);
+
+public sealed record CreatedTenantView(string Id, string Name, string Slug, DateTime CreatedAt, DateTime UpdatedAt, ManagementKeySecret ManagementKey)
+    : TenantView(Id, Name, Slug, CreatedAt, UpdatedAt);
+
+public sealed record RoleView(string Name, IReadOnlyList<string> Permissions);
+
+public static partial class TenantsApi
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
+    private static partial Regex SlugPattern();
+
+    public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
+    {
+        var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Permissions.TenantsManage);
+        tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant and its first (owner) management key")
+            .WithDescription("Admin token only. `management_key.key` is shown once.").BodyProblems(ErrorCodes.Conflict);
+        tenants.MapGet("/", ListTenants).WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
+        tenants.MapGet("/{id}", GetTenant).WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
+        tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
+            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
+        tenants.MapDelete("/{id}", DeleteTenant).WithSummary("Delete a tenant")
+            .WithDescription("Revokes all of its keys at once, on every node.").AuthProblems(ErrorCodes.NotFound);
+
+        app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
+            .WithSummary("The built-in roles and their permissions").AuthProblems();
+        return tenants;
+    }
+
+    static async Task<Results<Created<CreatedTenantView>, ProblemHttpResult>> CreateTenant(
+        CreateTenantRequest body, KeelDb db, TimeProvider time, CancellationToken ct)
+    {
+        var check = Check(body.Name, body.Slug, creating: true);
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        if (await db.Tenants.AnyAsync(t => t.Slug == body.Slug && t.DeletedAt == null, ct))
+        {
+            return SlugTaken(body.Slug!);
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, CreatedAt = now, UpdatedAt = now };
+        var (key, secret) = KeyIssuer.Issue(tenant.Id, ApiKey.Management, "Owner key", null, Roles.Owner, now);
+        db.Tenants.Add(tenant);
+        db.Keys.Add(key);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return SlugTaken(body.Slug!); // lost a race for the slug to a concurrent create
+        }
+        return TypedResults.Created($"/v1/tenants/{tenant.Id}", new CreatedTenantView(
+            tenant.Id, tenant.Name, tenant.Slug, tenant.CreatedAt, tenant.UpdatedAt, new ManagementKeySecret(key.Id, secret)));
+    }
+
+    static async Task<Ok<Page<TenantView>>> ListTenants(string? limit, string? cursor, KeelDb db, CancellationToken ct) =>
+        TypedResults.Ok(await db.Tenants.AsNoTracking().Where(t => t.DeletedAt == null)
+            .ToPageAsync(PageRequest.From(limit, cursor), TenantView.From, ct));
+
+    static async Task<Results<Ok<TenantView>, ProblemHttpResult>> GetTenant(string id, KeelDb db, CancellationToken ct) =>
+        await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is { } tenant
+            ? TypedResults.Ok(TenantView.From(tenant))
+            : Problems.NotFound("tenant");
+
+    static async Task<Results<Ok<TenantView>, ProblemHttpResult>> UpdateTenant(
+        string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, CancellationToken ct)
+    {
+        var check = Check(body.Name, body.Slug, creating: false);
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        if (await db.Tenants.SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is not { } tenant)
+        {
+            return Problems.NotFound("tenant");
+        }
+        if (body.Slug is not null && body.Slug != tenant.Slug && await db.Tenants.AnyAsync(t => t.Slug == body.Slug && t.DeletedAt == null, ct))
+        {
+            return SlugTaken(body.Slug);
+        }
+        tenant.Name = body.Name?.Trim() ?? tenant.Name;
+        tenant.Slug = body.Slug ?? tenant.Slug;
+        tenant.UpdatedAt = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return SlugTaken(tenant.Slug);
+        }
+        return TypedResults.Ok(TenantView.From(tenant));
+    }
+
+    static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(
+        string id, KeelDb db, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+    {
+        if (await db.Tenants.SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is not { } tenant)
+        {
+            return Problems.NotFound("tenant");
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        tenant.DeletedAt = tenant.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        var hashes = await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null).Select(k => k.Hash).ToListAsync(ct);
+        await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now).SetProperty(k => k.UpdatedAt, now), ct);
+        await tx.CommitAsync(ct);
+        await changes.PublishAsync(hashes, ct);
+        return TypedResults.NoContent();
+    }
+
+    static Ok<RoleView[]> ListRoles() =>
+        TypedResults.Ok(Roles.Names.Select(r => new RoleView(r, [.. Roles.Grants[r].Order(StringComparer.Ordinal)])).ToArray());
+
+    static Validation Check(string? name, string? slug, bool creating) => new Validation()
+        .Require(creating ? !string.IsNullOrWhiteSpace(name) && name.Length <= 200 : name is null || (name.Trim().Length > 0 && name.Length <= 200),
+            "name", "name is required, 1 to 200 characters.")
+        .Require(creating ? slug is not null && SlugPattern().IsMatch(slug) : slug is null || SlugPattern().IsMatch(slug),
+            "slug", "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.");
+
+    static ProblemHttpResult SlugTaken(string slug) => Problems.Of(ErrorCodes.Conflict, $"The slug '{slug}' is taken.");
+}
