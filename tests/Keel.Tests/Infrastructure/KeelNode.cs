@@ -1,0 +1,46 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Keel.Tests.Infrastructure;
+
+public enum Provider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// One Keel process, hosted in memory through <see cref="WebApplicationFactory{TEntryPoint}"/>. Two
+/// nodes on the same database are two independent instances (own caches, own listeners), which is
+/// what cross-node tests need.
+/// </summary>
+public sealed class KeelNode(Provider provider, string connectionString, string adminToken, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public Provider Provider { get; } = provider;
+    public string ConnectionString { get; } = connectionString;
+    public string AdminToken { get; } = adminToken;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Storage:Provider", Provider == Provider.Postgres ? "postgres" : "sqlite");
+        builder.UseSetting("Storage:ConnectionString", ConnectionString);
+        builder.UseSetting("Keel:AdminToken", AdminToken);
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(name, value);
+        }
+    }
+
+    /// <summary>A client that sends <paramref name="secret"/> as its bearer token (none when null).</summary>
+    public HttpClient ClientWith(string? secret)
+    {
+        var client = CreateClient();
+        if (secret is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+        return client;
+    }
+}
