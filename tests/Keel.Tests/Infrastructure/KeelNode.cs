@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Tests.Infrastructure;
 
@@ -15,7 +17,13 @@ public enum Provider
 /// nodes on the same database are two independent instances (own caches, own listeners), which is
 /// what cross-node tests need.
 /// </summary>
-public sealed class KeelNode(Provider provider, string connectionString, string adminToken, IReadOnlyDictionary<string, string?>? settings = null)
+/// <remarks>
+/// <paramref name="settings"/> are configuration values (such as <c>Redis:ConnectionString</c>);
+/// <paramref name="services"/> replaces services, for example a FakeTimeProvider as <c>TimeProvider</c>.
+/// </remarks>
+public sealed class KeelNode(
+    Provider provider, string connectionString, string adminToken, IReadOnlyDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public Provider Provider { get; } = provider;
@@ -30,6 +38,10 @@ public sealed class KeelNode(Provider provider, string connectionString, string 
         foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(name, value);
+        }
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 
