@@ -56,7 +56,13 @@ public static class KeelCommandLine
 
     public static WebApplication CreateApp(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // `dotnet run --project src/Keel` runs in the caller's folder (where ./.keel/ belongs); the
+        // settings file ships beside the binary, so read it from there unless the folder has its own.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = File.Exists("appsettings.json") ? null : AppContext.BaseDirectory,
+        });
         builder.AddKeel();
         var app = builder.Build();
         app.MapKeel();
