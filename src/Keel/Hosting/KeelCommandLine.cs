@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Keel.Http;
 using Keel.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Hosting;
 
@@ -69,9 +70,9 @@ public static class KeelCommandLine
         return app;
     }
 
-    static async Task<int> ServeAsync(string[] args)
+    static Task<int> ServeAsync(string[] args) => WithValidSettings(async () =>
     {
-        var app = CreateApp(args);
+        await using var app = CreateApp(args);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var url in app.Urls)
@@ -81,17 +82,17 @@ public static class KeelCommandLine
         });
         await app.RunAsync();
         return 0;
-    }
+    });
 
-    static async Task<int> MigrateAsync(string[] args, CancellationToken ct)
+    static Task<int> MigrateAsync(string[] args, CancellationToken ct) => WithValidSettings(async () =>
     {
         await using var app = CreateApp(args);
         await StorageSetup.MigrateAsync(app.Services, ct);
         Console.WriteLine("Migrations applied.");
         return 0;
-    }
+    });
 
-    static async Task<int> RotateAdminTokenAsync(string[] args, CancellationToken ct)
+    static Task<int> RotateAdminTokenAsync(string[] args, CancellationToken ct) => WithValidSettings(async () =>
     {
         await using var app = CreateApp(args);
         await StorageSetup.MigrateAsync(app.Services, ct);
@@ -103,5 +104,19 @@ public static class KeelCommandLine
             Console.WriteLine("Note: Keel:AdminToken is set in configuration and takes precedence over the stored token.");
         }
         return 0;
+    });
+
+    /// <summary>A wrong setting stops the process with exit code 2 and a message that names it.</summary>
+    static async Task<int> WithValidSettings(Func<Task<int>> verb)
+    {
+        try
+        {
+            return await verb();
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {string.Join(" ", e.Failures)}");
+            return 2;
+        }
     }
 }

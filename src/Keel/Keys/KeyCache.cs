@@ -35,6 +35,11 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         {
             var ttl = loaded is null ? options.Value.NegativeCacheTtl : options.Value.CacheTtl;
             _cache.Set(hash, loaded, ttl);
+            // An eviction may have run between the check and the Set, and then found nothing to remove.
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                _cache.Remove(hash);
+            }
         }
         return loaded;
     }

@@ -33,6 +33,8 @@ internal sealed partial class KeyChangeListener(
         connection.ConnectionFailed += (_, e) => ChannelLost(logger, "redis", e.Exception);
         await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(KeyChangeBus.Channel),
             (_, message) => bus.Receive(message.ToString()));
+        // The node serves requests before this runs: what it cached until now may have missed a change.
+        cache.Clear();
         await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 

@@ -22,19 +22,22 @@ public enum Provider
 /// <paramref name="services"/> replaces services, for example a FakeTimeProvider as <c>TimeProvider</c>.
 /// </remarks>
 public sealed class KeelNode(
-    Provider provider, string connectionString, string adminToken, IReadOnlyDictionary<string, string?>? settings = null,
+    Provider provider, string connectionString, string? adminToken, IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public Provider Provider { get; } = provider;
     public string ConnectionString { get; } = connectionString;
-    public string AdminToken { get; } = adminToken;
+    public string? AdminToken { get; } = adminToken;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:Provider", Provider == Provider.Postgres ? "postgres" : "sqlite");
         builder.UseSetting("Storage:ConnectionString", ConnectionString);
-        builder.UseSetting("Keel:AdminToken", AdminToken);
+        if (AdminToken is not null)
+        {
+            builder.UseSetting("Keel:AdminToken", AdminToken);
+        }
         foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(name, value);
