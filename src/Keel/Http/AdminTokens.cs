@@ -12,17 +12,18 @@ namespace Keel.Http;
 public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFactory scopes, TimeProvider time)
 {
     static readonly TimeSpan Refresh = TimeSpan.FromSeconds(10);
+    readonly string? _configuredHash = options.Value.AdminToken is { Length: > 0 } configured ? Secrets.Hash(configured) : null;
     string? _storedHash;
     DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
     public const string Prefix = "keel_admin";
 
-    public async ValueTask<bool> IsAdminAsync(string secret, CancellationToken ct)
+    /// <summary>Whether <paramref name="secret"/> (whose hash the caller already computed) is the admin token.</summary>
+    public async ValueTask<bool> IsAdminAsync(string secret, string hash, CancellationToken ct)
     {
-        var hash = Secrets.Hash(secret);
-        if (options.Value.AdminToken is { Length: > 0 } configured)
+        if (_configuredHash is not null)
         {
-            return Secrets.HashesEqual(hash, Secrets.Hash(configured));
+            return Secrets.HashesEqual(hash, _configuredHash);
         }
         // Only a token shaped like one of ours can be the stored one: no database read for other secrets.
         if (!secret.StartsWith(Prefix + "_", StringComparison.Ordinal))

@@ -36,11 +36,12 @@ internal sealed class BearerAuthentication(
         {
             return Fail(ErrorCodes.InvalidCredentials, "The Authorization header must be 'Bearer <secret>'.");
         }
-        if (await adminTokens.IsAdminAsync(secret, Context.RequestAborted))
+        var hash = Secrets.Hash(secret);
+        if (await adminTokens.IsAdminAsync(secret, hash, Context.RequestAborted))
         {
             return Success([new(KeelClaims.Kind, KeelClaims.PlatformAdmin), new(KeelClaims.Permission, Permissions.TenantsManage)]);
         }
-        var key = await keys.GetAsync(Secrets.Hash(secret), Context.RequestAborted);
+        var key = await keys.GetAsync(hash, Context.RequestAborted);
         if (key is null || key.Kind != ApiKey.Management || key.Role is null)
         {
             return Fail(ErrorCodes.InvalidCredentials, "The bearer secret is not a known admin token or management key.");
