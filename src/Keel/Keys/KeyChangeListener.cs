@@ -31,10 +31,21 @@ internal sealed partial class KeyChangeListener(
         var connection = await redis.GetAsync();
         connection.ConnectionRestored += (_, _) => cache.Clear();
         connection.ConnectionFailed += (_, e) => ChannelLost(logger, "redis", e.Exception);
-        await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(KeyChangeBus.Channel),
-            (_, message) => bus.Receive(message.ToString()));
-        // The node serves requests before this runs: what it cached until now may have missed a change.
-        cache.Clear();
+        // Redis may be down at start; once subscribed, the multiplexer re-subscribes by itself.
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(KeyChangeBus.Channel),
+                    (_, message) => bus.Receive(message.ToString()));
+                break;
+            }
+            catch (RedisException e)
+            {
+                ChannelLost(logger, "redis", e);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
         await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
