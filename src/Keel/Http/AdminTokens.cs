@@ -76,7 +76,7 @@ public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFact
             {
                 token = await RotateAsync(db, time, cancellationToken);
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
                 return; // another node starting at the same moment made (and printed) it
             }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -38,8 +39,20 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         }
         for (var e = exception; e is not null; e = e.InnerException)
         {
+            // System.Text.Json checks UTF-8 only when it turns a string into .NET text, which for a
+            // JsonElement (such as `meta`) happens in the handler, outside model binding.
+            if (e is InvalidOperationException && e.Message.Contains("invalid UTF-8", StringComparison.Ordinal))
+            {
+                return (ErrorCodes.MalformedJson, "The body is not valid UTF-8.", null);
+            }
+        }
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
             switch (e)
             {
+                // PostgreSQL text cannot hold U+0000 ("invalid byte sequence", 22021); SQLite can.
+                case DbException { SqlState: "22021" }:
+                    return (ErrorCodes.BadRequest, "Text values may not contain the NUL character (U+0000).", null);
                 case JsonException json:
                     return FromJson(json);
                 case BadHttpRequestException { StatusCode: 413 }:
@@ -65,6 +78,10 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         {
             var name = UnknownName(json.Message) ?? field;
             return (ErrorCodes.UnknownField, $"Unknown field '{name}'.", new Dictionary<string, string[]> { [name] = ["Unknown field."] });
+        }
+        if (json.Message.StartsWith(NulFreeStrings.Message, StringComparison.Ordinal))
+        {
+            return (ErrorCodes.ValidationFailed, NulFreeStrings.Message, new Dictionary<string, string[]> { [field] = [NulFreeStrings.Message] });
         }
         if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
         {

@@ -23,8 +23,23 @@ internal sealed class PatchFieldConverterFactory : JsonConverterFactory
     {
         public override bool HandleNull => true;
 
-        public override PatchField<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            new(true, reader.TokenType == JsonTokenType.Null ? default : JsonSerializer.Deserialize<T>(ref reader, options));
+        public override PatchField<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return new(true, default);
+            }
+            try
+            {
+                return new(true, JsonSerializer.Deserialize<T>(ref reader, options));
+            }
+            catch (JsonException e) when (e.Path is not null)
+            {
+                // The nested call reports its path from "$". Without a path, the outer serializer fills in
+                // the field's own ("$.name"), which is what the problem's `errors` must name.
+                throw new JsonException(e.Message, e);
+            }
+        }
 
         public override void Write(Utf8JsonWriter writer, PatchField<T> value, JsonSerializerOptions options) =>
             JsonSerializer.Serialize(writer, value.Value, options);

@@ -35,7 +35,7 @@ public static class ProblemDetailsSetup
         return services;
     }
 
-    /// <summary>snake_case, strict numbers, and unknown fields refused rather than silently dropped.</summary>
+    /// <summary>snake_case, strict numbers, no NUL in text, and unknown fields refused rather than silently dropped.</summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -43,6 +43,7 @@ public static class ProblemDetailsSetup
         json.NumberHandling = JsonNumberHandling.Strict;
         json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        json.Converters.Add(new NulFreeStrings());
     }
 
     static ErrorCode FromStatus(int status) => status switch

@@ -14,17 +14,9 @@ internal sealed partial class KeyChangeListener(
     KeyChangeBus bus, KeyCache cache, RedisConnection redis, IOptions<StorageOptions> storage,
     ILogger<KeyChangeListener> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (redis.IsConfigured)
-        {
-            await ListenRedisAsync(stoppingToken);
-        }
-        else if (storage.Value.IsPostgres)
-        {
-            await ListenPostgresAsync(stoppingToken);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.WhenAll(
+        bus.ViaRedis ? ListenRedisAsync(stoppingToken) : Task.CompletedTask,
+        bus.ViaPostgres ? ListenPostgresAsync(stoppingToken) : Task.CompletedTask);
 
     async Task ListenRedisAsync(CancellationToken ct)
     {
@@ -38,6 +30,8 @@ internal sealed partial class KeyChangeListener(
             {
                 await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(KeyChangeBus.Channel),
                     (_, message) => bus.Receive(message.ToString()));
+                // The node served requests before this: what it cached meanwhile may have missed a change.
+                cache.Clear();
                 break;
             }
             catch (RedisException e)
@@ -55,7 +49,9 @@ internal sealed partial class KeyChangeListener(
         {
             try
             {
-                await using var connection = new NpgsqlConnection(storage.Value.EffectiveConnectionString);
+                // Keepalive: a connection dropped without a word would otherwise leave this node deaf.
+                var cs = new NpgsqlConnectionStringBuilder(storage.Value.EffectiveConnectionString) { KeepAlive = 10, Pooling = false };
+                await using var connection = new NpgsqlConnection(cs.ConnectionString);
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, e) => bus.Receive(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {KeyChangeBus.Channel}", connection))
@@ -72,7 +68,7 @@ internal sealed partial class KeyChangeListener(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException)
+            catch (Exception e)
             {
                 ChannelLost(logger, "postgres", e);
                 cache.Clear();

@@ -198,11 +198,20 @@ public static class KeysApi
         var (successor, secret) = KeyIssuer.Issue(old.TenantId, old.Kind, old.Name, old.Prefix, old.Role, now,
             old.OwnerId, [.. old.Scopes], old.Meta, old.ExpiresAt, rotatedFromId: old.Id);
         var graceEnd = now + grace;
-        old.ExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
-        old.RotatedToId = successor.Id;
-        old.UpdatedAt = now;
+        DateTime? oldExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
+        // The check above is only a fast answer: concurrent rotations all pass it. This conditional
+        // update lets exactly one of them claim the key, so a key never gets two live successors.
+        await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
+        var claimed = await tenant.Keys.Where(k => k.Id == old.Id && k.RotatedToId == null && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RotatedToId, successor.Id)
+                .SetProperty(k => k.ExpiresAt, oldExpiresAt).SetProperty(k => k.UpdatedAt, now), ct);
+        if (claimed == 0)
+        {
+            return Problems.Of(ErrorCodes.KeyNotActive, "Only an active key that was not rotated already can be rotated.");
+        }
         tenant.Db.Keys.Add(successor);
         await tenant.Db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await changes.PublishAsync([old.Hash, successor.Hash], ct);
         return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(KeyView.From(successor, now), secret));
     }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Keel.Keys;
 
 /// <summary>The <c>Keys</c> configuration section.</summary>
@@ -14,6 +16,15 @@ public sealed class KeysOptions
 
     /// <summary>How often pending <c>last_used_at</c> values are written (each key at most once a minute).</summary>
     public TimeSpan LastUsedFlushInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How key changes reach other nodes: <c>auto</c> (every channel there is: Redis pub/sub when Redis
+    /// is configured, and PostgreSQL NOTIFY when storage is PostgreSQL; a message lost on one arrives
+    /// on the other), <c>redis</c>, <c>postgres</c> (only that one, e.g. <c>redis</c> behind a pooler
+    /// that cannot LISTEN), or <c>none</c> (one node).
+    /// </summary>
+    [RegularExpression("^(auto|redis|postgres|none)$", ErrorMessage = "Keys:ChangeChannel must be 'auto', 'redis', 'postgres' or 'none'.")]
+    public string ChangeChannel { get; set; } = "auto";
 
     /// <summary>Grace period of a rotation when the request names none.</summary>
     public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);

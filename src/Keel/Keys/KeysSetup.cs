@@ -4,7 +4,7 @@ public static class KeysSetup
 {
     public static IHostApplicationBuilder AddKeys(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys");
+        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<KeyCache>();
         builder.Services.AddSingleton<KeyChangeBus>();
         builder.Services.AddSingleton<KeyMetrics>();

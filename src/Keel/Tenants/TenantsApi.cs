@@ -67,7 +67,7 @@ public static partial class TenantsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return SlugTaken(body.Slug!); // lost a race for the slug to a concurrent create
         }
@@ -107,7 +107,7 @@ public static partial class TenantsApi
         {
             await db.SaveChangesAsync(ct);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return SlugTaken(tenant.Slug);
         }

@@ -32,6 +32,10 @@ public abstract class KeelFixture(Provider provider) : IAsyncLifetime
     {
         Admin.Dispose();
         await Node.DisposeAsync();
+        if (Provider == Provider.Postgres)
+        {
+            await TestServers.DropPostgresDatabaseAsync(Node.ConnectionString);
+        }
     }
 
     /// <summary>Creates a tenant and returns it with a client authenticated by its owner key.</summary>

@@ -27,6 +27,21 @@ public static class TestServers
         return new NpgsqlConnectionStringBuilder(Postgres) { Database = name }.ConnectionString;
     }
 
+    /// <summary>
+    /// Drops a database made by <see cref="NewPostgresDatabaseAsync"/> once its nodes are disposed. Its
+    /// pooled connections would otherwise stay open for minutes, and enough of them exhaust the
+    /// server's max_connections while other test classes still run.
+    /// </summary>
+    public static async Task DropPostgresDatabaseAsync(string connectionString)
+    {
+        await using var doomed = new NpgsqlConnection(connectionString);
+        NpgsqlConnection.ClearPool(doomed);
+        await using var server = new NpgsqlConnection(Postgres);
+        await server.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{doomed.Database}\" WITH (FORCE)", server);
+        await drop.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A new SQLite file in a temporary folder.</summary>
     public static string NewSqliteDatabase()
     {

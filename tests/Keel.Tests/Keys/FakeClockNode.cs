@@ -1,0 +1,60 @@
+using Keel.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Keel.Tests.Keys;
+
+/// <summary>
+/// A Keel node of its own, on a fresh database, whose clock moves only when the test moves it: expiry,
+/// grace periods and the last-used throttle are tested without sleeping.
+/// </summary>
+public sealed class FakeClockNode : IAsyncDisposable
+{
+    FakeClockNode(FakeTimeProvider time, KeelNode node)
+    {
+        Time = time;
+        Node = node;
+        Admin = node.ClientWith(KeelFixture.AdminToken);
+    }
+
+    public FakeTimeProvider Time { get; }
+    public KeelNode Node { get; }
+    public HttpClient Admin { get; }
+
+    public static async Task<FakeClockNode> StartAsync(Provider provider)
+    {
+        // Whole seconds, so times read back from either database compare exactly.
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var time = new FakeTimeProvider(start);
+        // The background flush must not race the test's own FlushAsync/Drain calls; the longest
+        // period a PeriodicTimer accepts is about 49 days, far more than any test advances the clock.
+        var settings = new Dictionary<string, string?> { ["Keys:LastUsedFlushInterval"] = "40.00:00:00" };
+        var node = new KeelNode(provider, await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings,
+            s => s.AddSingleton<TimeProvider>(time));
+        var started = new FakeClockNode(time, node);
+        try
+        {
+            (await started.Admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
+            return started;
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+    }
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    public Task<TestTenant> NewTenantAsync() => KeelFixture.NewTenantAsync(Node, Admin);
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        await Node.DisposeAsync();
+        if (Node.Provider == Provider.Postgres)
+        {
+            await TestServers.DropPostgresDatabaseAsync(Node.ConnectionString);
+        }
+    }
+}
