@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Keel.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Keel.Http;
@@ -13,7 +14,7 @@ public static class ErrorsApi
 {
     public static IEndpointRouteBuilder MapErrorsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/errors", () => TypedResults.Ok(new { data = ErrorCodes.All.Select(ErrorView.From) }))
+        app.MapGet("/v1/errors", () => TypedResults.Ok(new Page<ErrorView>([.. ErrorCodes.All.Select(ErrorView.From)], null)))
             .WithTags("Errors").WithSummary("The error catalog: every problem code Keel answers with").AllowAnonymous();
         app.MapGet("/problems/{code}", ProblemPage).ExcludeFromDescription().AllowAnonymous();
         return app;

@@ -126,6 +126,19 @@ public abstract class OperationsTests(KeelFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task OpenApi_PatchKey_DescribesFieldsAsOptionalValuesNotWrappers()
+    {
+        var schemas = (await OpenApiAsync()).GetProperty("components").GetProperty("schemas");
+
+        var patch = schemas.GetProperty("UpdateKeyRequest");
+        Assert.False(patch.TryGetProperty("required", out var required) && required.GetArrayLength() > 0, "a PATCH body has no required field");
+        var expiresAt = schemas.GetProperty(patch.GetProperty("properties").GetProperty("expires_at").GetProperty("$ref").GetString()!.Split('/')[^1]);
+        Assert.Equal("date-time", expiresAt.GetProperty("format").GetString());
+        Assert.Contains("null", expiresAt.GetProperty("type").EnumerateArray().Select(t => t.GetString()));
+        Assert.False(expiresAt.TryGetProperty("properties", out _), "the wrapper's own members must not show");
+    }
+
     async Task<JsonElement> OpenApiAsync()
     {
         using var anonymous = fixture.Node.ClientWith(null);
