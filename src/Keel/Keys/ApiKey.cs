@@ -34,6 +34,8 @@ public sealed class ApiKey : IHasId
     public string? RotatedToId { get; set; }
     public string? RotatedFromId { get; init; }
 
+    public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);
+
     public const string Client = "client";
     public const string Management = "management";
 }

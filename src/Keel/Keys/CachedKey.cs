@@ -33,10 +33,7 @@ public sealed class CachedKey
         RevokedAt = key.RevokedAt,
     };
 
-    public KeyState StateAt(DateTime now) =>
-        RevokedAt is not null ? KeyState.Revoked
-        : ExpiresAt is { } expires && expires <= now ? KeyState.Expired
-        : KeyState.Active;
+    public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);
 }
 
 public enum KeyState
@@ -44,4 +41,21 @@ public enum KeyState
     Active,
     Revoked,
     Expired,
+}
+
+public static class KeyStates
+{
+    /// <summary>Revocation wins over expiry; a key expires at the instant of <c>expires_at</c>.</summary>
+    public static KeyState Of(DateTime? revokedAt, DateTime? expiresAt, DateTime now) =>
+        revokedAt is not null ? KeyState.Revoked
+        : expiresAt is { } expires && expires <= now ? KeyState.Expired
+        : KeyState.Active;
+
+    /// <summary>The state as the API spells it: <c>active</c>, <c>revoked</c>, <c>expired</c>.</summary>
+    public static string Name(this KeyState state) => state switch
+    {
+        KeyState.Revoked => "revoked",
+        KeyState.Expired => "expired",
+        _ => "active",
+    };
 }

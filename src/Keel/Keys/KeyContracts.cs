@@ -45,7 +45,7 @@ public record KeyView
         Name = k.Name,
         Prefix = k.Prefix,
         Start = k.Start,
-        Status = k.RevokedAt is not null ? "revoked" : k.ExpiresAt is { } e && e <= now ? "expired" : "active",
+        Status = k.StateAt(now).Name(),
         OwnerId = k.OwnerId,
         Role = k.Role,
         Scopes = k.Scopes,

@@ -124,7 +124,7 @@ public static class KeysApi
         {
             return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot change a key with role '{role}'.");
         }
-        if (KeyView.From(key, now).Status != "active")
+        if (key.StateAt(now) != KeyState.Active)
         {
             return Problems.Of(ErrorCodes.KeyNotActive, "A revoked or expired key cannot be changed.");
         }
@@ -190,7 +190,7 @@ public static class KeysApi
             return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot rotate a key with role '{role}'.");
         }
         var now = time.GetUtcNow().UtcDateTime;
-        if (KeyView.From(old, now).Status != "active" || old.RotatedToId is not null)
+        if (old.StateAt(now) != KeyState.Active || old.RotatedToId is not null)
         {
             return Problems.Of(ErrorCodes.KeyNotActive, "Only an active key that was not rotated already can be rotated.");
         }
