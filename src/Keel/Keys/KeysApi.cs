@@ -84,6 +84,11 @@ public static class KeysApi
         string? limit, string? cursor, string? owner_id, string? kind, TenantDb tenant, TimeProvider time, CancellationToken ct)
     {
         var page = PageRequest.From(limit, cursor);
+        if (kind is not null and not ApiKey.Client and not ApiKey.Management)
+        {
+            throw new ProblemException(ErrorCodes.InvalidQuery, "The list parameters are invalid.",
+                new Dictionary<string, string[]> { ["kind"] = ["kind must be 'client' or 'management'."] });
+        }
         var query = tenant.Keys.AsNoTracking();
         if (owner_id is not null)
         {

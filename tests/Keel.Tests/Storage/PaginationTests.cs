@@ -119,7 +119,8 @@ public abstract class PaginationTests(KeelFixture fixture)
     [InlineData("cursor=", "cursor")]
     [InlineData("cursor=djE6", "cursor")] // "v1:" with no id
     [InlineData("limit=5&cursor=%2F%2F%2F", "cursor")]
-    public async Task ListKeys_InvalidLimitOrCursor_Returns400InvalidQuery(string query, string field)
+    [InlineData("kind=robot", "kind")]
+    public async Task ListKeys_InvalidQueryParameter_Returns400InvalidQuery(string query, string field)
     {
         var tenant = await fixture.NewTenantAsync();
         var problem = await (await tenant.Owner.GetAsync("/v1/keys?" + query)).Problem(HttpStatusCode.BadRequest, "validation.invalid_query");
