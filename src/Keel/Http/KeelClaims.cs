@@ -1,3 +1,5 @@
+using System.Security.Claims;
+
 namespace Keel.Http;
 
 /// <summary>Claims Keel puts on an authenticated request.</summary>
@@ -11,4 +13,11 @@ public static class KeelClaims
 
     public const string PlatformAdmin = "platform_admin";
     public const string ManagementKey = "management_key";
+}
+
+public static class KeelClaimsExtensions
+{
+    /// <summary>The tenant of a management-key request (the credential decides it, never the URL or body).</summary>
+    public static string TenantId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(KeelClaims.TenantId) ?? throw new InvalidOperationException("Not a tenant-authenticated request.");
 }

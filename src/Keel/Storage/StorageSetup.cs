@@ -9,10 +9,11 @@ public static class StorageSetup
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
-        // Both contexts are registered; which one KeelDb resolves to is read from the options when a
-        // scope first needs it, so configuration given late (tests, command line) still counts.
-        builder.Services.AddDbContext<SqliteKeelDb>((sp, o) => ConfigureSqlite(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
-        builder.Services.AddDbContext<PostgresKeelDb>((sp, o) => ConfigurePostgres(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        // Both contexts are registered (pooled: options built once, instances reused); which one KeelDb
+        // resolves to is read from the options when a scope first needs it, so configuration given late
+        // (tests, command line) still counts.
+        builder.Services.AddDbContextPool<SqliteKeelDb>((sp, o) => ConfigureSqlite(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        builder.Services.AddDbContextPool<PostgresKeelDb>((sp, o) => ConfigurePostgres(o, sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         builder.Services.AddScoped<KeelDb>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.IsPostgres
             ? sp.GetRequiredService<PostgresKeelDb>()
             : sp.GetRequiredService<SqliteKeelDb>());

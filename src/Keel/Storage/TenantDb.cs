@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Keel.Http;
 using Keel.Keys;
 
@@ -11,8 +10,7 @@ namespace Keel.Storage;
 /// </summary>
 public sealed class TenantDb(KeelDb db, IHttpContextAccessor http)
 {
-    public string TenantId { get; } = http.HttpContext?.User.FindFirstValue(KeelClaims.TenantId)
-        ?? throw new InvalidOperationException("TenantDb used outside a tenant-authenticated request.");
+    public string TenantId { get; } = (http.HttpContext ?? throw new InvalidOperationException("TenantDb used outside a request.")).User.TenantId();
 
     public KeelDb Db => db;
 
