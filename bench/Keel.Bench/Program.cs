@@ -1,1 +1,9 @@
-Console.WriteLine("bench: scenarios arrive in the next commit");
+using System.CommandLine;
+using Keel.Bench;
+
+// One subcommand per scenario; a new scenario adds its Command here.
+var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside its baseline in the same run")
+{
+    VerifyScenario.Command(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,37 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Keel.Bench;
+
+/// <summary>The few calls of Keel's API that set a scenario up, each checked.</summary>
+public static class KeelApi
+{
+    /// <summary>Creates a tenant with the admin token; returns its owner management key.</summary>
+    public static async Task<string> CreateTenantAsync(HttpClient client, string slug, CancellationToken ct)
+    {
+        var body = await SendAsync(client, KeelServer.AdminToken, "/v1/tenants", new { name = "Bench " + slug, slug }, ct);
+        return body.GetProperty("management_key").GetProperty("key").GetString()!;
+    }
+
+    /// <summary>Creates a key with a management key; returns the new key's secret.</summary>
+    public static async Task<string> CreateKeyAsync(HttpClient client, string managementKey, object request, CancellationToken ct)
+    {
+        var body = await SendAsync(client, managementKey, "/v1/keys", request, ct);
+        return body.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>POSTs <paramref name="request"/> and returns the JSON answer, which must be 200 or 201.</summary>
+    public static async Task<JsonElement> SendAsync(HttpClient client, string bearer, string path, object request, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(request) };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        using var response = await client.SendAsync(message, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if ((int)response.StatusCode is not (200 or 201))
+        {
+            throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+        }
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+}

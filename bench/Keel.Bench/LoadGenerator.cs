@@ -1,0 +1,149 @@
+using System.Diagnostics;
+
+namespace Keel.Bench;
+
+/// <summary>
+/// The two ways of loading a server. Closed loop: N workers each send the next request when the last
+/// one is answered, which finds the throughput. Open loop: requests leave on a fixed schedule whatever
+/// the answers do, and latency is measured from the scheduled time, so a stall is charged to every
+/// request it delayed (no coordinated omission). Both stop at a deadline and at a request cap.
+/// </summary>
+public static class LoadGenerator
+{
+    const long MaxRequestsPerRun = 50_000_000;
+    const int MaxInFlight = 10_000;
+    static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A client for loopback load: enough pooled connections for any closed loop and for the bursts of an
+    /// open loop, no proxy, no cookies, a timeout per request. Refuses any address but loopback.
+    /// </summary>
+    public static HttpClient CreateClient(Uri baseAddress)
+    {
+        if (!baseAddress.IsLoopback)
+        {
+            throw new ArgumentException($"load goes to loopback only, not {baseAddress}", nameof(baseAddress));
+        }
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 1024,
+            UseProxy = false,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        };
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public static async Task<RunResult> ClosedLoopAsync(
+        HttpClient client, BenchRequest request, int workers, TimeSpan duration, CancellationToken ct)
+    {
+        var latency = new LatencyHistogram();
+        var errors = new ErrorTally();
+        var perWorker = MaxRequestsPerRun / workers;
+        var gc = GcStats.Now();
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var tasks = new Task[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            tasks[w] = Task.Run(async () =>
+            {
+                for (long i = 0; i < perWorker && !ct.IsCancellationRequested; i++)
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    if (sent >= deadline)
+                    {
+                        break;
+                    }
+                    var error = await request.SendAsync(client, ct);
+                    latency.RecordTicks(sent, Stopwatch.GetTimestamp());
+                    errors.Add(error);
+                }
+            }, ct);
+        }
+        await Task.WhenAll(tasks);
+        return new RunResult(request.Name, latency.Count, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc);
+    }
+
+    public static async Task<RunResult> OpenLoopAsync(
+        HttpClient client, BenchRequest request, int rate, TimeSpan duration, CancellationToken ct)
+    {
+        var total = Math.Min(MaxRequestsPerRun, (long)(rate * duration.TotalSeconds));
+        var interval = (double)Stopwatch.Frequency / rate;
+        var latency = new LatencyHistogram();
+        var lag = new LatencyHistogram();
+        var fromSend = new LatencyHistogram();
+        var errors = new ErrorTally();
+        long inFlight = 1; // the dispatcher's own share, released when it has sent everything
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        void Release()
+        {
+            if (Interlocked.Decrement(ref inFlight) == 0)
+            {
+                done.TrySetResult();
+            }
+        }
+
+        async Task SendAsync(long scheduled)
+        {
+            try
+            {
+                var sent = Stopwatch.GetTimestamp();
+                lag.RecordTicks(scheduled, sent);
+                var error = await request.SendAsync(client, ct);
+                var end = Stopwatch.GetTimestamp();
+                latency.RecordTicks(scheduled, end);
+                fromSend.RecordTicks(sent, end);
+                errors.Add(error);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        long attempted = 0;
+        var gc = GcStats.Now();
+        var start = Stopwatch.GetTimestamp();
+        var dispatcher = new Thread(() =>
+        {
+            for (; attempted < total && !ct.IsCancellationRequested; attempted++)
+            {
+                var scheduled = start + (long)(attempted * interval);
+                PreciseSleep.Until(scheduled);
+                if (Interlocked.Read(ref inFlight) > MaxInFlight)
+                {
+                    errors.Add($"more than {MaxInFlight} requests in flight; request not sent");
+                    continue;
+                }
+                Interlocked.Increment(ref inFlight);
+                _ = SendAsync(scheduled);
+            }
+            Release();
+        })
+        { IsBackground = true, Name = "open-loop dispatcher" };
+        dispatcher.Start();
+        await done.Task.WaitAsync(duration + DrainTimeout, ct);
+        return new RunResult(request.Name, attempted, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc, lag, fromSend);
+    }
+
+    sealed class ErrorTally
+    {
+        long _count;
+        string? _first;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public string? First => Volatile.Read(ref _first);
+
+        public void Add(string? error)
+        {
+            if (error is not null)
+            {
+                Interlocked.Increment(ref _count);
+                Interlocked.CompareExchange(ref _first, error, null);
+            }
+        }
+    }
+}
