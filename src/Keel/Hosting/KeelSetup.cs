@@ -42,9 +42,10 @@ public static class KeelSetup
             // One policy per permission, named after it: .RequireAuthorization(Permissions.KeysWrite).
             foreach (var permission in Permissions.All)
             {
-                o.AddPolicy(permission, p => p.RequireAuthenticatedUser().RequireClaim(KeelClaims.Permission, permission));
+                o.AddPolicy(permission, p => p.RequireAuthenticatedUser().AddRequirements(new PermissionRequirement(permission)));
             }
         });
+        builder.Services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, PermissionResultHandler>();
     }
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Keel.Keys;
-using Keel.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -39,7 +38,7 @@ internal sealed class BearerAuthentication(
         var hash = Secrets.Hash(secret);
         if (await adminTokens.IsAdminAsync(secret, hash, Context.RequestAborted))
         {
-            return Success([new(KeelClaims.Kind, KeelClaims.PlatformAdmin), new(KeelClaims.Permission, Permissions.TenantsManage)]);
+            return Success([new(KeelClaims.Kind, KeelClaims.PlatformAdmin)]);
         }
         var key = await keys.GetAsync(hash, Context.RequestAborted);
         if (key is null || key.Kind != ApiKey.Management || key.Role is null)
@@ -59,7 +58,6 @@ internal sealed class BearerAuthentication(
             new(KeelClaims.Kind, KeelClaims.ManagementKey), new(KeelClaims.TenantId, key.TenantId),
             new(KeelClaims.KeyId, key.Id), new(KeelClaims.Role, key.Role),
         ];
-        claims.AddRange(Roles.Grants[key.Role].Select(p => new Claim(KeelClaims.Permission, p)));
         return Success(claims);
     }
 

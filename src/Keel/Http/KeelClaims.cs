@@ -9,7 +9,6 @@ public static class KeelClaims
     public const string TenantId = "tenant_id";
     public const string KeyId = "key_id";
     public const string Role = "role";
-    public const string Permission = "perm";
 
     public const string PlatformAdmin = "platform_admin";
     public const string ManagementKey = "management_key";

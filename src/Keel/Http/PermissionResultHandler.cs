@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Keel.Http;
@@ -16,8 +15,8 @@ internal sealed class PermissionResultHandler : IAuthorizationMiddlewareResultHa
             return _default.HandleAsync(next, context, policy, authorizeResult);
         }
         var missing = authorizeResult.AuthorizationFailure?.FailedRequirements
-            .OfType<ClaimsAuthorizationRequirement>()
-            .SelectMany(r => r.AllowedValues ?? [])
+            .OfType<PermissionRequirement>()
+            .Select(r => r.Permission)
             .FirstOrDefault() ?? "unknown";
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return Problems.WriteAsync(context, ErrorCodes.Forbidden,

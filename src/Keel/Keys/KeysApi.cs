@@ -237,7 +237,7 @@ public static class KeysApi
     }
 
     static bool CanGrant(ClaimsPrincipal user, string role) =>
-        Roles.CanGrant(user.FindAll(KeelClaims.Permission).Select(c => c.Value).ToHashSet(), role);
+        Roles.CanGrant(user.Permissions(), role);
 
     static void CheckScopes(Validation check, List<string>? scopes) =>
         check.Require(scopes is null || (scopes.Count <= MaxScopes && scopes.All(s => s is { Length: > 0 and <= 100 })),
