@@ -1,3 +1,4 @@
+using Keel.Http;
 using Keel.Keys;
 using Keel.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -22,10 +23,27 @@ public static class Observability
 
     public static WebApplication MapObservability(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).ExcludeFromDescription();
-        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = WriteHealth }).ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealth }).ExcludeFromDescription();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    /// <summary>
+    /// Healthy: 200 <c>{"status": "healthy", "checks": {...}}</c>. Not ready: 503 problem+json
+    /// <c>server.unavailable</c> naming what failed, like every other non-2xx answer.
+    /// </summary>
+    static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        var checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status.ToString().ToLowerInvariant()
+            + (e.Value.Description is { } d ? ": " + d : ""));
+        if (report.Status == HealthStatus.Unhealthy)
+        {
+            var failed = report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key);
+            return Problems.WriteAsync(context, ErrorCodes.Unavailable, $"Not ready: {string.Join(", ", failed)} unavailable.",
+                extensions: [new("checks", checks)]);
+        }
+        return context.Response.WriteAsJsonAsync(new { status = report.Status.ToString().ToLowerInvariant(), checks });
     }
 
     sealed class StorageHealth(KeelDb db) : IHealthCheck
@@ -47,7 +65,7 @@ public static class Observability
                 await (await redis.GetAsync()).GetDatabase().PingAsync();
                 return HealthCheckResult.Healthy();
             }
-            catch (StackExchange.Redis.RedisException e)
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
             {
                 return HealthCheckResult.Unhealthy("redis unreachable", e);
             }

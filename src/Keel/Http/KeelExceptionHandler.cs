@@ -26,7 +26,15 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         {
             Unhandled(logger, context.Request.Method, context.Request.Path, exception);
         }
+        else if (error == ErrorCodes.Unavailable)
+        {
+            DependencyUnavailable(logger, context.Request.Method, context.Request.Path, exception);
+        }
         context.Response.StatusCode = error.Status;
+        if (error == ErrorCodes.Unavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
         await Problems.WriteAsync(context, error, detail, errors);
         return true;
     }
@@ -55,6 +63,13 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
                     return (ErrorCodes.BadRequest, "Text values may not contain the NUL character (U+0000).", null);
                 case JsonException json:
                     return FromJson(json);
+                // The database (or Redis) cannot be reached or is busy: the client may retry, and it is
+                // not Keel's bug; 503 with Retry-After rather than a 500.
+                case Npgsql.NpgsqlException { IsTransient: true }:
+                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
+                case StackExchange.Redis.RedisConnectionException:
+                case TimeoutException:
+                    return (ErrorCodes.Unavailable, "A dependency of Keel (the database or Redis) is unavailable; retry with backoff.", null);
                 case BadHttpRequestException { StatusCode: 413 }:
                     return (ErrorCodes.BodyTooLarge, null, null);
                 case BadHttpRequestException { StatusCode: 415 }:
@@ -106,4 +121,7 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     static partial void Unhandled(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A dependency is unavailable on {Method} {Path}")]
+    static partial void DependencyUnavailable(ILogger logger, string method, string path, Exception exception);
 }

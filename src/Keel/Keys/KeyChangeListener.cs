@@ -7,8 +7,8 @@ using StackExchange.Redis;
 namespace Keel.Keys;
 
 /// <summary>
-/// Receives other nodes' key changes (<see cref="KeyChangeBus"/>) and evicts them here. Whenever the
-/// channel was down, the whole cache is dropped: a change may have been announced while we were deaf.
+/// Receives other nodes' key changes (<see cref="KeyChangeBus"/>) and evicts them here. When a channel
+/// comes (back) up, the whole cache is dropped: a change may have been announced while we were deaf.
 /// </summary>
 internal sealed partial class KeyChangeListener(
     KeyChangeBus bus, KeyCache cache, RedisConnection redis, IOptions<StorageOptions> storage,
@@ -70,13 +70,15 @@ internal sealed partial class KeyChangeListener(
             }
             catch (Exception e)
             {
+                // The cache is kept while the channel is down, so verification rides out a database
+                // outage on what it knows; it is dropped once LISTEN works again (above), since changes
+                // made meanwhile were missed. The cache TTL bounds how stale it can get until then.
                 ChannelLost(logger, "postgres", e);
-                cache.Clear();
                 await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Key change channel ({Channel}) lost; the key cache is dropped and the channel reopened")]
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Key change channel ({Channel}) lost; reopening it, and the key cache is dropped once it is back")]
     static partial void ChannelLost(ILogger logger, string channel, Exception? exception);
 }

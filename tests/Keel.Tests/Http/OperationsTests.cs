@@ -19,8 +19,27 @@ public abstract class OperationsTests(KeelFixture fixture)
 
         var response = await anonymous.GetAsync(url);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", (await response.Json(HttpStatusCode.OK)).Str("status"));
+    }
+
+    [Fact]
+    public async Task HealthReady_RedisUnreachable_Is503ProblemNamingRedis_WhileLiveStays200()
+    {
+        await using var deadRedis = new GatedTcpProxy(TestServers.Redis.Split(',')[0]); // accepts, never answers
+        await using var node = new KeelNode(fixture.Provider, await KeelFixture.NewDatabaseAsync(fixture.Provider), KeelFixture.AdminToken,
+            new Dictionary<string, string?> { ["Redis:ConnectionString"] = deadRedis.Address + ",connectTimeout=300,syncTimeout=300,asyncTimeout=300" });
+        using var anonymous = node.ClientWith(null);
+
+        var ready = await (await anonymous.GetAsync("/health/ready")).Problem(HttpStatusCode.ServiceUnavailable, "server.unavailable");
+        Assert.Contains("redis", ready.Str("detail"), StringComparison.Ordinal);
+        Assert.StartsWith("unhealthy", ready.GetProperty("checks").Str("redis"), StringComparison.Ordinal);
+        Assert.StartsWith("healthy", ready.GetProperty("checks").Str("storage"), StringComparison.Ordinal);
+        Assert.Equal("healthy", (await (await anonymous.GetAsync("/health/live")).Json(HttpStatusCode.OK)).Str("status"));
+        if (fixture.Provider == Provider.Postgres)
+        {
+            await node.DisposeAsync();
+            await TestServers.DropPostgresDatabaseAsync(node.ConnectionString);
+        }
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public sealed class ExceptionClassificationTests
     [Theory]
     [InlineData(typeof(InvalidOperationException))]
     [InlineData(typeof(NullReferenceException))]
-    [InlineData(typeof(TimeoutException))]
+    [InlineData(typeof(ArgumentException))]
     public void Classify_AnythingElse_InternalErrorWithoutItsMessage(Type type)
     {
         var exception = (Exception)Activator.CreateInstance(type, "connection string Password=hunter2")!;
@@ -168,5 +168,30 @@ public sealed class ExceptionClassificationTests
         var (error, _, _) = KeelExceptionHandler.Classify(new InvalidOperationException("outer", Wrapped(inner)));
 
         Assert.Equal(ErrorCodes.InvalidType, error);
+    }
+
+    public static TheoryData<Exception> Unreachable() =>
+    [
+        new Npgsql.NpgsqlException("Failed to connect", new System.Net.Sockets.SocketException(111)),
+        new Microsoft.Data.Sqlite.SqliteException("database is locked", 5),
+        new TimeoutException("timed out"),
+        new InvalidOperationException("transient failure", new Npgsql.NpgsqlException("broken", new IOException("reset"))),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Unreachable))]
+    public void Classify_DependencyUnreachableOrBusy_UnavailableNot500(Exception exception)
+    {
+        var (error, _, _) = KeelExceptionHandler.Classify(exception);
+
+        Assert.Equal(ErrorCodes.Unavailable, error);
+    }
+
+    [Fact]
+    public void Classify_PermanentDatabaseError_StaysInternal()
+    {
+        var (error, _, _) = KeelExceptionHandler.Classify(new Npgsql.NpgsqlException("syntax error"));
+
+        Assert.Equal(ErrorCodes.InternalError, error);
     }
 }
