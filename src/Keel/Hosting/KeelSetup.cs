@@ -18,7 +18,9 @@ public static class KeelSetup
         }
         builder.Services.AddOptions<KeelOptions>().BindConfiguration("Keel").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpOptions>().BindConfiguration("Http");
-        builder.Services.AddOptions<RedisOptions>().BindConfiguration("Redis");
+        builder.Services.AddOptions<RedisOptions>().BindConfiguration("Redis")
+            .Validate(o => RedisConnection.IsValid(o.ConnectionString), "Redis:ConnectionString is not a valid StackExchange.Redis configuration.")
+            .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddHttpContextAccessor();

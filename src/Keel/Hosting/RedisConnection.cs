@@ -23,6 +23,22 @@ public sealed class RedisConnection(Microsoft.Extensions.Options.IOptions<RedisO
 
     public bool IsConfigured => options.Value.ConnectionString is { Length: > 0 };
 
+    public static bool IsValid(string? connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            return true;
+        }
+        try
+        {
+            return ConfigurationOptions.Parse(connectionString).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public Task<ConnectionMultiplexer> GetAsync() => _connection.Value;
 
     public async ValueTask DisposeAsync()

@@ -133,8 +133,9 @@ public static partial class TenantsApi
         return TypedResults.NoContent();
     }
 
-    static Ok<RoleView[]> ListRoles() =>
-        TypedResults.Ok(Roles.Names.Select(r => new RoleView(r, [.. Roles.Grants[r].Order(StringComparer.Ordinal)])).ToArray());
+    // A list like every other (`{data, next_cursor}`); five roles fit on one page.
+    static Ok<Page<RoleView>> ListRoles() =>
+        TypedResults.Ok(new Page<RoleView>([.. Roles.Names.Select(r => new RoleView(r, [.. Roles.Grants[r].Order(StringComparer.Ordinal)]))], null));
 
     static Validation Check(string? name, string? slug, bool creating) => new Validation()
         .Require(creating ? !string.IsNullOrWhiteSpace(name) && name.Length <= 200 : name is null || (name.Trim().Length > 0 && name.Length <= 200),

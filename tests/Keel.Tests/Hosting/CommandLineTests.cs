@@ -49,6 +49,8 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Storage:Provider=mysql", "Storage:Provider")]
     [InlineData("--Keel:AdminToken=short", "Keel:AdminToken")]
     [InlineData("--Keel:Role=everything", "Keel:Role")]
+    [InlineData("--Redis:ConnectionString=abortConnect=maybe", "Redis:ConnectionString")]
+    [InlineData("--Keys:ChangeChannel=carrier-pigeon", "Keys:ChangeChannel")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);

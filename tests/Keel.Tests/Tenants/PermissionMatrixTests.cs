@@ -157,7 +157,7 @@ public abstract class PermissionMatrixTests(KeelFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
 
-        var roles = await (await tenant.Owner.GetAsync("/v1/roles")).Json(HttpStatusCode.OK);
+        var roles = (await (await tenant.Owner.GetAsync("/v1/roles")).Json(HttpStatusCode.OK)).GetProperty("data");
 
         Assert.Equal(Roles.Names, roles.EnumerateArray().Select(r => r.Str("name")));
         foreach (var role in roles.EnumerateArray())
