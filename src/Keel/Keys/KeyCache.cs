@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
@@ -13,6 +14,7 @@ namespace Keel.Keys;
 public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> options) : IDisposable
 {
     readonly MemoryCache _cache = new(new MemoryCacheOptions());
+    readonly ConcurrentDictionary<string, Lazy<Task<CachedKey?>>> _loading = new();
     // Bumped by every eviction. A load that started before an eviction must not store what it read:
     // the row may have been read just before the change that the eviction announced.
     long _generation;
@@ -23,12 +25,28 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         {
             return cached;
         }
+        // One database read per key however many requests miss at once (a burst on a cold or just
+        // evicted key); each caller may still give up on its own token.
+        var load = _loading.GetOrAdd(hash, h => new Lazy<Task<CachedKey?>>(() => LoadAsync(h)));
+        try
+        {
+            return await load.Value.WaitAsync(ct);
+        }
+        finally
+        {
+            _loading.TryRemove(new KeyValuePair<string, Lazy<Task<CachedKey?>>>(hash, load));
+        }
+    }
+
+    async Task<CachedKey?> LoadAsync(string hash)
+    {
         var generation = Interlocked.Read(ref _generation);
         CachedKey? loaded;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
-            var row = await db.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Hash == hash, ct);
+            // Not the first caller's token: the others share this read.
+            var row = await db.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Hash == hash, CancellationToken.None);
             loaded = row is null ? null : CachedKey.From(row);
         }
         if (Interlocked.Read(ref _generation) == generation)
@@ -50,6 +68,7 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         foreach (var hash in hashes)
         {
             _cache.Remove(hash);
+            _loading.TryRemove(hash, out _); // a read already under way may predate the change: don't join it
         }
     }
 
@@ -58,6 +77,7 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
     {
         Interlocked.Increment(ref _generation);
         _cache.Clear();
+        _loading.Clear();
     }
 
     public void Dispose() => _cache.Dispose();

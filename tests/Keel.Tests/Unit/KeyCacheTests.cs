@@ -102,6 +102,41 @@ public sealed class KeyCacheTests : IAsyncLifetime, IDisposable
         Assert.Equal(KeyState.Revoked, (await _cache.GetAsync(hash, default))!.StateAt(Now));
     }
 
+    [Fact]
+    public async Task GetAsync_ManyMissesAtOnce_ReadTheDatabaseOnce()
+    {
+        var hash = await AddKeyAsync();
+        _scopes.Gated = true;
+        var before = _scopes.Created;
+
+        var loads = Enumerable.Range(0, 20).Select(_ => _cache.GetAsync(hash, default).AsTask()).ToList();
+        await _scopes.Read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _scopes.Release.SetResult();
+        var keys = await Task.WhenAll(loads);
+
+        Assert.Equal(1, _scopes.Created - before);
+        Assert.All(keys, k => Assert.Equal(KeyState.Active, k!.StateAt(Now)));
+    }
+
+    [Fact]
+    public async Task GetAsync_EvictedWhileLoading_LaterCallerDoesNotJoinTheStaleRead()
+    {
+        var hash = await AddKeyAsync();
+        _scopes.Gated = true;
+        var stale = _cache.GetAsync(hash, default).AsTask();
+        await _scopes.Read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        _scopes.Gated = false;
+        await RevokeInDatabaseAsync(hash);
+        _cache.Evict([hash]);
+
+        // While the stale read is still held: joining it would wait on it, hence the time limit.
+        var fresh = await _cache.GetAsync(hash, default).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(KeyState.Revoked, fresh!.StateAt(Now));
+        _scopes.Release.SetResult();
+        await stale;
+    }
+
     async Task<string> AddKeyAsync(string? hash = null)
     {
         var (key, secret) = KeyIssuer.Issue("ten_01jd2v3m4n5p6q7r8s9t0vwxyz", ApiKey.Client, "Customer", "acme_live", null, Now);
@@ -132,10 +167,15 @@ public sealed class KeyCacheTests : IAsyncLifetime, IDisposable
     sealed class GatedScopes(IServiceScopeFactory inner) : IServiceScopeFactory
     {
         public volatile bool Gated;
+        public int Created;
         public TaskCompletionSource Read { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public IServiceScope CreateScope() => Gated ? new GatedScope(inner.CreateScope(), this) : inner.CreateScope();
+        public IServiceScope CreateScope()
+        {
+            Interlocked.Increment(ref Created);
+            return Gated ? new GatedScope(inner.CreateScope(), this) : inner.CreateScope();
+        }
     }
 
     sealed class GatedScope(IServiceScope inner, GatedScopes gate) : IServiceScope, IAsyncDisposable
