@@ -16,7 +16,7 @@ public sealed partial class KeyChangeBus(
     KeyCache cache, RedisConnection redis, IOptions<StorageOptions> storage, IOptions<KeysOptions> options,
     IServiceScopeFactory scopes, ILogger<KeyChangeBus> logger)
 {
-    public const string Channel = "keel_key_changes";
+    public string Channel => options.Value.ChangeChannelName;
     // NOTIFY payloads must stay under 8000 bytes: 100 hashes of 65 bytes each is about 6.5 KB.
     const int HashesPerMessage = 100;
     const int FlushAllAbove = 1000;

@@ -28,7 +28,7 @@ internal sealed partial class KeyChangeListener(
         {
             try
             {
-                await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(KeyChangeBus.Channel),
+                await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(bus.Channel),
                     (_, message) => bus.Receive(message.ToString()));
                 // The node served requests before this: what it cached meanwhile may have missed a change.
                 cache.Clear();
@@ -54,7 +54,7 @@ internal sealed partial class KeyChangeListener(
                 await using var connection = new NpgsqlConnection(cs.ConnectionString);
                 await connection.OpenAsync(ct);
                 connection.Notification += (_, e) => bus.Receive(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {KeyChangeBus.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {bus.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(ct);
                 }

@@ -26,6 +26,13 @@ public sealed class KeysOptions
     [RegularExpression("^(auto|redis|postgres|none)$", ErrorMessage = "Keys:ChangeChannel must be 'auto', 'redis', 'postgres' or 'none'.")]
     public string ChangeChannel { get; set; } = "auto";
 
+    /// <summary>
+    /// Name of the Redis channel and PostgreSQL NOTIFY channel for key changes. Deployments that share
+    /// one Redis server give each its own, so they do not evict each other's entries.
+    /// </summary>
+    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Keys:ChangeChannelName must be a lowercase identifier (letters, digits, '_').")]
+    public string ChangeChannelName { get; set; } = "keel_key_changes";
+
     /// <summary>Grace period of a rotation when the request names none.</summary>
     public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);
 }

@@ -317,6 +317,32 @@ public sealed class CrossNodeListenerStartupTests
         await TestServers.DropPostgresDatabaseAsync(database);
     }
 
+    [Fact]
+    public async Task ChangeChannelName_DeploymentsSharingRedis_DoNotHearEachOther()
+    {
+        // Two deployments on one Redis server, told apart by channel name (they share a database here
+        // only so that both can see the key; NOTIFY is off, so Redis is the only way to hear).
+        var database = await TestServers.NewPostgresDatabaseAsync();
+        await using var first = new KeelNode(Provider.Postgres, database, KeelFixture.AdminToken,
+            new Dictionary<string, string?>(Settings(TestServers.Redis)) { ["Keys:ChangeChannelName"] = "keel_a" });
+        await using var second = new KeelNode(Provider.Postgres, database, KeelFixture.AdminToken,
+            new Dictionary<string, string?>(Settings(TestServers.Redis)) { ["Keys:ChangeChannelName"] = "keel_b" });
+        using var admin = first.ClientWith(KeelFixture.AdminToken);
+        var tenant = await KeelFixture.NewTenantAsync(first, admin);
+        var (id, secret) = await CrossNodeRevocationTests.CreateClientKeyAsync(tenant.Owner);
+        using var onSecond = second.ClientWith(tenant.OwnerKey);
+        Assert.Equal("VALID", await CrossNodeRevocationTests.VerifyAsync(onSecond, secret));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await tenant.Owner.DeleteAsync($"/v1/keys/{id}")).StatusCode);
+        await Task.Delay(1000);
+
+        Assert.Equal("REVOKED", await CrossNodeRevocationTests.VerifyAsync(tenant.Owner, secret));
+        Assert.Equal("VALID", await CrossNodeRevocationTests.VerifyAsync(onSecond, secret)); // another deployment's message
+        await first.DisposeAsync();
+        await second.DisposeAsync();
+        await TestServers.DropPostgresDatabaseAsync(database);
+    }
+
     static Dictionary<string, string?> Settings(string redis) => new()
     {
         ["Redis:ConnectionString"] = redis,
