@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Keel.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Keel.Tests.Http;
+
+/// <summary>
+/// Secrets are never logged: every log line Keel writes at any level, with its exception, during the
+/// life of a tenant's keys (and failed attempts with wrong secrets) is searched for every secret used.
+/// </summary>
+public abstract class SecretLoggingTests(Provider provider)
+{
+    [Fact]
+    public async Task KeyLifecycle_AtTraceLevel_NoSecretInAnyLogLine()
+    {
+        var captured = new CapturingLoggerProvider();
+        var database = await KeelFixture.NewDatabaseAsync(provider);
+        await using var node = new KeelNode(provider, database, KeelFixture.AdminToken,
+            new Dictionary<string, string?>
+            {
+                // Every category appsettings.json quiets, back to the most talkative level.
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
+                ["Logging:LogLevel:Keel.Http.BearerAuthentication"] = "Trace",
+            },
+            s => s.AddSingleton<ILoggerProvider>(captured));
+        using var admin = node.ClientWith(KeelFixture.AdminToken);
+
+        var tenant = await KeelFixture.NewTenantAsync(node, admin);
+        var key = await (await tenant.Owner.PostJson("/v1/keys", new { name = "customer", prefix = "acme_live" })).Json(HttpStatusCode.Created);
+        await (await tenant.Owner.PostJson("/v1/keys/verify", new { key = key.Str("key") })).Json(HttpStatusCode.OK);
+        var successor = await (await tenant.Owner.PostJson($"/v1/keys/{key.Str("id")}/rotate", new { grace_period_seconds = 0 })).Json(HttpStatusCode.Created);
+        await (await tenant.Owner.PostJson("/v1/keys/verify", new { key = key.Str("key") })).Json(HttpStatusCode.OK);
+        var wrong = "acme_live_thisIsNotAKeyButLooksLikeOne123456";
+        await (await tenant.Owner.PostJson("/v1/keys/verify", new { key = wrong })).Json(HttpStatusCode.OK);
+        var wrongBearer = "keel_sk_wrongwrongwrongwrongwrongwrong1234";
+        using (var stranger = node.ClientWith(wrongBearer))
+        {
+            await (await stranger.GetAsync("/v1/keys")).Problem(HttpStatusCode.Unauthorized, "auth.invalid_credentials");
+        }
+        await (await tenant.Owner.PostRaw("/v1/keys/verify", "{\"key\": \"" + successor.Str("key") + "\", \"cost\": \"x\"}"))
+            .Problem(HttpStatusCode.BadRequest, "validation.invalid_type");
+        Assert.Equal(HttpStatusCode.NoContent, (await tenant.Owner.DeleteAsync($"/v1/keys/{successor.Str("id")}")).StatusCode);
+
+        var lines = captured.Lines.ToList();
+        Assert.True(lines.Count > 200, $"the capture must see Keel's logging (saw {lines.Count} lines)");
+        foreach (var secret in new[] { KeelFixture.AdminToken, tenant.OwnerKey, key.Str("key"), successor.Str("key"), wrong, wrongBearer })
+        {
+            Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
+        if (provider == Provider.Postgres)
+        {
+            await node.DisposeAsync();
+            await TestServers.DropPostgresDatabaseAsync(database);
+        }
+    }
+
+    sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Capture(categoryName, Lines);
+
+        public void Dispose()
+        {
+        }
+
+        sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+            {
+                lines.Enqueue($"{category} scope: {state}");
+                return null;
+            }
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
+        }
+    }
+}
+
+public sealed class SecretLoggingTests_Sqlite() : SecretLoggingTests(Provider.Sqlite);
+
+public sealed class SecretLoggingTests_Postgres() : SecretLoggingTests(Provider.Postgres);
