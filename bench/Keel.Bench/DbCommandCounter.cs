@@ -7,7 +7,8 @@ namespace Keel.Bench;
 /// <summary>
 /// Counts the database commands EF Core executes in this process (where Keel runs), through its
 /// DiagnosticListener: writes (INSERT, UPDATE, DELETE, REPLACE) and the rest. Only EF Core's commands
-/// are seen; Keel issues every command through EF Core.
+/// are seen; Keel issues every command through EF Core. <see cref="OnCommand"/>, when set, is shown each
+/// executed command while it is still open (to see the SQL Keel issues and its parameters).
 /// </summary>
 public sealed class DbCommandCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
@@ -19,6 +20,9 @@ public sealed class DbCommandCounter : IObserver<DiagnosticListener>, IObserver<
 
     public DbCommandCounter() => _allListeners = DiagnosticListener.AllListeners.Subscribe(this);
 
+    /// <summary>Called with every command EF Core executes, on the thread that executed it; null by default.</summary>
+    public Action<System.Data.Common.DbCommand>? OnCommand { get; set; }
+
     public DbCommands Snapshot() => new(Interlocked.Read(ref _writes), Interlocked.Read(ref _others));
 
     void IObserver<DiagnosticListener>.OnNext(DiagnosticListener listener)
@@ -27,7 +31,9 @@ public sealed class DbCommandCounter : IObserver<DiagnosticListener>, IObserver<
         {
             lock (_subscriptions)
             {
-                _subscriptions.Add(listener.Subscribe(this, name => name == RelationalEventId.CommandExecuted.Name));
+                // CommandExecuting is enabled too (and ignored in OnNext): with CommandExecuted alone, EF Core raised
+                // no CommandExecuted events for a second Keel server started in the same process (pagination --provider both).
+                _subscriptions.Add(listener.Subscribe(this, name => name == RelationalEventId.CommandExecuted.Name || name == RelationalEventId.CommandExecuting.Name));
             }
         }
     }
@@ -36,6 +42,7 @@ public sealed class DbCommandCounter : IObserver<DiagnosticListener>, IObserver<
     {
         if (value.Value is CommandExecutedEventData executed)
         {
+            OnCommand?.Invoke(executed.Command);
             if (IsWrite(executed.Command.CommandText))
             {
                 Interlocked.Increment(ref _writes);

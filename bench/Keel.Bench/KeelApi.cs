@@ -7,10 +7,14 @@ namespace Keel.Bench;
 public static class KeelApi
 {
     /// <summary>Creates a tenant with the admin token; returns its owner management key.</summary>
-    public static async Task<string> CreateTenantAsync(HttpClient client, string slug, CancellationToken ct)
+    public static async Task<string> CreateTenantAsync(HttpClient client, string slug, CancellationToken ct) =>
+        (await NewTenantAsync(client, slug, ct)).ManagementKey;
+
+    /// <summary>Creates a tenant with the admin token; returns its id and its owner management key.</summary>
+    public static async Task<(string Id, string ManagementKey)> NewTenantAsync(HttpClient client, string slug, CancellationToken ct)
     {
         var body = await SendAsync(client, KeelServer.AdminToken, "/v1/tenants", new { name = "Bench " + slug, slug }, ct);
-        return body.GetProperty("management_key").GetProperty("key").GetString()!;
+        return (body.GetProperty("id").GetString()!, body.GetProperty("management_key").GetProperty("key").GetString()!);
     }
 
     /// <summary>Creates a key with a management key; returns the new key's secret.</summary>

@@ -7,7 +7,8 @@ namespace Keel.Bench;
 
 /// <summary>
 /// Keel in this process, built exactly as <c>keel serve</c> builds it (<c>AddKeel</c>, <c>MapKeel</c>),
-/// on a free loopback port and a fresh SQLite file in a temporary folder, plus one baseline endpoint,
+/// on a free loopback port and a fresh SQLite file in a temporary folder (or the storage a scenario's
+/// settings name, e.g. a <see cref="PostgresDatabase"/>), plus one baseline endpoint,
 /// <see cref="TrivialPath"/>, served by the same Kestrel server through the same middleware.
 /// </summary>
 public sealed class KeelServer : IAsyncDisposable
@@ -48,6 +49,8 @@ public sealed class KeelServer : IAsyncDisposable
             ["Keel:AdminToken"] = AdminToken,
             // Console logging at Information would cost more than the requests being measured.
             ["Logging:LogLevel:Default"] = "Warning",
+            // Logs go to stderr with the progress; stdout is the report alone.
+            ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
         });
         if (settings is not null)
         {

@@ -128,6 +128,38 @@ public static class LoadGenerator
         return new RunResult(request.Name, attempted, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc, lag, fromSend);
     }
 
+    /// <summary>
+    /// One connection, one request at a time: each round sends every one of <paramref name="requests"/> once,
+    /// starting one further along each round (a, b, c; b, c, a; ...), so drift in the machine's speed hits
+    /// them alike. Latency is from send to the last byte of the checked answer; a result's elapsed time is
+    /// the sum of its own requests' latencies, and its GC figures are the whole run's, shared by all.
+    /// </summary>
+    public static async Task<RunResult[]> RoundRobinAsync(HttpClient client, IReadOnlyList<BenchRequest> requests, int rounds, CancellationToken ct)
+    {
+        var n = requests.Count;
+        rounds = (int)Math.Min(rounds, MaxRequestsPerRun / n);
+        var latency = requests.Select(_ => new LatencyHistogram()).ToArray();
+        var errors = requests.Select(_ => new ErrorTally()).ToArray();
+        var busy = new long[n];
+        var gc = GcStats.Now();
+        for (var round = 0; round < rounds && !ct.IsCancellationRequested; round++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var k = (round + j) % n;
+                var sent = Stopwatch.GetTimestamp();
+                var error = await requests[k].SendAsync(client, ct);
+                var end = Stopwatch.GetTimestamp();
+                latency[k].RecordTicks(sent, end);
+                busy[k] += end - sent;
+                errors[k].Add(error);
+            }
+        }
+        var runGc = GcStats.Now() - gc;
+        return [.. requests.Select((r, k) => new RunResult(r.Name, latency[k].Count, errors[k].Count,
+            Stopwatch.GetElapsedTime(0, busy[k]), latency[k], errors[k].First, runGc))];
+    }
+
     sealed class ErrorTally
     {
         long _count;

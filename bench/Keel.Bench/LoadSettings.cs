@@ -34,7 +34,8 @@ public sealed record LoadSettings(TimeSpan Duration, int Connections, int Repeat
             TimeSpan.FromSeconds(parse.GetValue(o.Warmup)), parse.GetValue(o.Rate));
     }
 
-    static Option<int> Bounded(string name, string description, int defaultValue, int min, int max)
+    /// <summary>An integer option with a default and inclusive bounds, checked when the command line is parsed.</summary>
+    internal static Option<int> Bounded(string name, string description, int defaultValue, int min, int max)
     {
         var option = new Option<int>(name) { Description = $"{description} ({min}-{max})", DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(r =>

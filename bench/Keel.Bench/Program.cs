@@ -5,5 +5,6 @@ using Keel.Bench;
 var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside its baseline in the same run")
 {
     VerifyScenario.Command(),
+    PaginationScenario.Command(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using static Keel.Bench.ReportFormat;
 
 namespace Keel.Bench;
 
@@ -91,19 +92,8 @@ internal static class VerifyReport
         return text.ToString();
     }
 
-    static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString(t.TotalMilliseconds < 10 ? "F3" : "F1", CultureInfo.InvariantCulture);
-
     static string MedianMs(List<VerifyRepeat> repeats, Func<VerifyRepeat, RunResult> run) =>
         Ms(TimeSpan.FromMilliseconds(Median(repeats.Select(r => run(r).Latency.Percentile(99).TotalMilliseconds))));
 
     static string PerVerify(long writes, long verifies) => verifies == 0 ? "n/a" : (writes / (double)verifies).ToString("0.#######", CultureInfo.InvariantCulture);
-
-    static string Met(bool met) => met ? "yes" : "**no**";
-
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 }
