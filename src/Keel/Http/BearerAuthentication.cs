@@ -52,7 +52,7 @@ internal sealed class BearerAuthentication(
             case KeyState.Expired:
                 return Fail(ErrorCodes.KeyExpired, null);
         }
-        lastUsed.Touch(key.Id);
+        lastUsed.Touch(key.TenantId, key.Id);
         List<Claim> claims =
         [
             new(KeelClaims.Kind, KeelClaims.ManagementKey), new(KeelClaims.TenantId, key.TenantId),

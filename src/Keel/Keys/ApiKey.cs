@@ -45,7 +45,10 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     public void Configure(EntityTypeBuilder<ApiKey> key)
     {
         key.ToTable("api_keys");
-        key.HasKey(k => k.Id);
+        // The primary key leads with the tenant: every query starts from the tenant, and with a plain
+        // (id) key PostgreSQL may walk ids newest first and filter out other tenants' rows, which is
+        // 200 ms behind a burst of another tenant's million keys (docs/benchmarks.md, Pagination).
+        key.HasKey(k => new { k.TenantId, k.Id });
         key.Property(k => k.Id).HasMaxLength(40);
         key.Property(k => k.TenantId).HasMaxLength(40);
         key.Property(k => k.Kind).HasMaxLength(16);
@@ -58,8 +61,6 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.Property(k => k.RotatedToId).HasMaxLength(40);
         key.Property(k => k.RotatedFromId).HasMaxLength(40);
         key.HasIndex(k => k.Hash).IsUnique();
-        // Lists start from the tenant and walk ids newest first.
-        key.HasIndex(k => new { k.TenantId, k.Id });
         key.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
     }
 }

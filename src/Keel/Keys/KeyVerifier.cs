@@ -42,7 +42,7 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
         };
         if (code == VerifyCodes.Valid)
         {
-            lastUsed.Touch(key.Id);
+            lastUsed.Touch(key.TenantId, key.Id);
         }
         return Done(new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
             key.ExpiresAt, null, null));

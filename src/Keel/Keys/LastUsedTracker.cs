@@ -12,24 +12,28 @@ namespace Keel.Keys;
 public sealed class LastUsedTracker(TimeProvider time)
 {
     static readonly TimeSpan MinInterval = TimeSpan.FromMinutes(1);
-    readonly ConcurrentDictionary<string, DateTime> _lastQueued = new();
-    readonly ConcurrentDictionary<string, DateTime> _pending = new();
+    readonly ConcurrentDictionary<KeyRef, DateTime> _lastQueued = new();
+    readonly ConcurrentDictionary<KeyRef, DateTime> _pending = new();
 
-    public void Touch(string keyId)
+    /// <summary>A key by its primary key, (tenant, id), so the flush finds each row by index.</summary>
+    public readonly record struct KeyRef(string TenantId, string Id);
+
+    public void Touch(string tenantId, string keyId)
     {
+        var key = new KeyRef(tenantId, keyId);
         var now = time.GetUtcNow().UtcDateTime;
-        if (_lastQueued.TryGetValue(keyId, out var last) && now - last < MinInterval)
+        if (_lastQueued.TryGetValue(key, out var last) && now - last < MinInterval)
         {
             return;
         }
-        _lastQueued[keyId] = now;
-        _pending[keyId] = now;
+        _lastQueued[key] = now;
+        _pending[key] = now;
     }
 
     /// <summary>Takes what is queued; forgets throttle entries old enough to no longer matter.</summary>
-    internal List<KeyValuePair<string, DateTime>> Drain()
+    internal List<KeyValuePair<KeyRef, DateTime>> Drain()
     {
-        var batch = new List<KeyValuePair<string, DateTime>>();
+        var batch = new List<KeyValuePair<KeyRef, DateTime>>();
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var at))
@@ -42,7 +46,7 @@ public sealed class LastUsedTracker(TimeProvider time)
         {
             if (at < stale)
             {
-                _lastQueued.TryRemove(new KeyValuePair<string, DateTime>(id, at));
+                _lastQueued.TryRemove(new KeyValuePair<KeyRef, DateTime>(id, at));
             }
         }
         return batch;
@@ -86,10 +90,10 @@ internal sealed partial class LastUsedFlusher(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            foreach (var (id, at) in batch)
+            foreach (var (key, at) in batch)
             {
                 // Never move last_used_at backwards (another node may have written a later time).
-                await db.Keys.Where(k => k.Id == id && (k.LastUsedAt == null || k.LastUsedAt < at))
+                await db.Keys.Where(k => k.TenantId == key.TenantId && k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < at))
                     .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, at), ct);
             }
             await tx.CommitAsync(ct);

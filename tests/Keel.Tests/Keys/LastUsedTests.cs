@@ -61,7 +61,7 @@ public abstract class LastUsedTests(KeelFixture fixture)
 
         var batch = tracker.Drain();
         var queued = Assert.Single(batch);
-        Assert.Equal(id, queued.Key);
+        Assert.Equal((tenant.Id, id), (queued.Key.TenantId, queued.Key.Id));
         Assert.Equal(node.Now.UtcDateTime, queued.Value);
         Assert.Empty(tracker.Drain());
 
@@ -70,7 +70,7 @@ public abstract class LastUsedTests(KeelFixture fixture)
         {
             await tenant.Owner.VerifyAsync(created.Str("key"));
         }
-        var next = tracker.Drain().ToDictionary(e => e.Key, e => e.Value);
+        var next = tracker.Drain().ToDictionary(e => e.Key.Id, e => e.Value);
         // The minute is over for both: the key verified, and the owner key that called verify.
         Assert.Equal(new[] { id, ownerKeyId }.Order(StringComparer.Ordinal), next.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(node.Now.UtcDateTime, next[id]);

@@ -13,23 +13,23 @@ public sealed class LastUsedTrackerTests
         var tracker = new LastUsedTracker(_time);
         var first = _time.GetUtcNow().UtcDateTime;
 
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
         _time.Advance(TimeSpan.FromSeconds(59));
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
 
         var batch = Assert.Single(tracker.Drain());
-        Assert.Equal(("key_a", first), (batch.Key, batch.Value));
+        Assert.Equal(("key_a", first), (batch.Key.Id, batch.Value));
     }
 
     [Fact]
     public void Touch_WithinAMinuteOfTheLastQueuedEvenAfterDrain_NotQueuedAgain()
     {
         var tracker = new LastUsedTracker(_time);
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
         Assert.Single(tracker.Drain());
 
         _time.Advance(TimeSpan.FromSeconds(30));
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
 
         Assert.Empty(tracker.Drain());
     }
@@ -38,12 +38,12 @@ public sealed class LastUsedTrackerTests
     public void Touch_AMinuteAfterTheLastQueued_QueuedAgainWithTheNewTime()
     {
         var tracker = new LastUsedTracker(_time);
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
         Assert.Single(tracker.Drain());
 
         _time.Advance(TimeSpan.FromMinutes(1));
         var later = _time.GetUtcNow().UtcDateTime;
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
 
         var batch = Assert.Single(tracker.Drain());
         Assert.Equal(later, batch.Value);
@@ -53,10 +53,10 @@ public sealed class LastUsedTrackerTests
     public void Touch_AMinuteLaterWithoutDrain_PendingTimeMovesForward()
     {
         var tracker = new LastUsedTracker(_time);
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
         _time.Advance(TimeSpan.FromMinutes(2));
         var later = _time.GetUtcNow().UtcDateTime;
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
 
         Assert.Equal(later, Assert.Single(tracker.Drain()).Value);
     }
@@ -66,19 +66,19 @@ public sealed class LastUsedTrackerTests
     {
         var tracker = new LastUsedTracker(_time);
 
-        tracker.Touch("key_a");
-        tracker.Touch("key_b");
-        tracker.Touch("key_a");
+        tracker.Touch("ten_1", "key_a");
+        tracker.Touch("ten_1", "key_b");
+        tracker.Touch("ten_1", "key_a");
 
-        Assert.Equal(["key_a", "key_b"], tracker.Drain().Select(b => b.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["key_a", "key_b"], tracker.Drain().Select(b => b.Key.Id).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void Drain_Twice_SecondIsEmpty()
     {
         var tracker = new LastUsedTracker(_time);
-        tracker.Touch("key_a");
-        tracker.Touch("key_b");
+        tracker.Touch("ten_1", "key_a");
+        tracker.Touch("ten_1", "key_b");
 
         Assert.Equal(2, tracker.Drain().Count);
         Assert.Empty(tracker.Drain());

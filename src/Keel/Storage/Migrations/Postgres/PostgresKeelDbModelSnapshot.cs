@@ -25,6 +25,11 @@ namespace Keel.Storage.Migrations.Postgres
 
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("tenant_id");
+
                     b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
@@ -105,25 +110,16 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("start");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .HasColumnType("character varying(40)")
-                        .HasColumnName("tenant_id");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Id")
+                    b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
 
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_api_keys_tenant_id_id");
 
                     b.ToTable("api_keys", (string)null);
                 });

@@ -19,6 +19,11 @@ namespace Keel.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
                     b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT")
@@ -99,25 +104,16 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("start");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("tenant_id");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Id")
+                    b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
 
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_api_keys_tenant_id_id");
 
                     b.ToTable("api_keys", (string)null);
                 });

@@ -66,7 +66,7 @@ namespace Keel.Storage.Migrations.Postgres
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("pk_api_keys", x => x.id);
+                    table.PrimaryKey("pk_api_keys", x => new { x.tenant_id, x.id });
                     table.ForeignKey(
                         name: "fk_api_keys_tenants_tenant_id",
                         column: x => x.tenant_id,
@@ -80,11 +80,6 @@ namespace Keel.Storage.Migrations.Postgres
                 table: "api_keys",
                 column: "hash",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_api_keys_tenant_id_id",
-                table: "api_keys",
-                columns: new[] { "tenant_id", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_tenants_slug",

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Keel.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKeelDb))]
-    [Migration("20261125203509_Initial")]
+    [Migration("20261125222116_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -22,6 +22,11 @@ namespace Keel.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
                     b.Property<string>("Id")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT")
@@ -102,25 +107,16 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("start");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("tenant_id");
-
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Id")
+                    b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
 
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
-
-                    b.HasIndex("TenantId", "Id")
-                        .HasDatabaseName("ix_api_keys_tenant_id_id");
 
                     b.ToTable("api_keys", (string)null);
                 });
