@@ -9,12 +9,17 @@ internal static class VerifyReport
 {
     const double RatioTarget = 0.5;
     static readonly TimeSpan P99Target = TimeSpan.FromMilliseconds(2);
+    const string NotMeasured = "not measured (separate process)";
 
     public static string Markdown(VerifyRun run)
     {
         var (s, repeats) = (run.Settings, run.Repeats);
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. Load generator and Keel in one process.");
+        var where = run.SeparateProcess
+            ? "Keel in its own process (dotnet keel.dll serve), the load generator in this one, on the same cores."
+            : "Load generator and Keel in one process.";
+        text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Machine.Describe()}. {where}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Baseline (\"trivial\"): {run.Baseline} on the same Keel server.");
         text.AppendLine(CultureInfo.InvariantCulture, $"Load average (1/5/15 min) before: {run.LoadBefore}; after: {run.LoadAfter}.");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Settings: {s.Duration.TotalSeconds:F0} s per run, {s.Connections} connections closed-loop, {s.Rate} req/s open-loop, {s.Repeat} repeats, {s.Warmup.TotalSeconds:F0} s warm-up.");
@@ -31,7 +36,9 @@ internal static class VerifyReport
             }
         }
         text.AppendLine(closed.ToString());
-        text.AppendLine("Garbage collections per run (the whole process: Keel and the load generator):").AppendLine();
+        text.AppendLine(run.SeparateProcess
+            ? "Garbage collections per run (the load generator's process only; Keel's are not counted):"
+            : "Garbage collections per run (the whole process: Keel and the load generator):").AppendLine();
         var gc = new MarkdownTable("repeat", "mode", "endpoint", "gen0/1/2 collections", "GC pause ms");
         foreach (var (r, i) in repeats.Select((r, i) => (r, i + 1)))
         {
@@ -63,9 +70,10 @@ internal static class VerifyReport
             summary.Row($"{i}", $"{r.ClosedTrivial.RequestsPerSecond:F0}", $"{r.ClosedVerify.RequestsPerSecond:F0}", $"{r.Ratio:F2}",
                 Ms(r.ClosedTrivial.Latency.Percentile(99)), Ms(r.ClosedVerify.Latency.Percentile(99)),
                 Ms(r.OpenTrivial.Latency.Percentile(99)), Ms(r.OpenVerify.Latency.Percentile(99)),
-                $"{r.VerifyRequests}", $"{r.VerifyCommands.Writes}", $"{r.VerifyCommands.Others}", PerVerify(r.VerifyCommands.Writes, r.VerifyRequests));
+                $"{r.VerifyRequests}", Count(r.VerifyCommands?.Writes), Count(r.VerifyCommands?.Others), PerVerify(r.VerifyCommands?.Writes, r.VerifyRequests));
         }
-        var totalWrites = repeats.Sum(r => r.VerifyCommands.Writes);
+        var totalWrites = run.SeparateProcess ? (long?)null : repeats.Sum(r => r.VerifyCommands!.Value.Writes);
+        var totalOthers = run.SeparateProcess ? (long?)null : repeats.Sum(r => r.VerifyCommands!.Value.Others);
         var totalVerifies = repeats.Sum(r => r.VerifyRequests);
         var ratio = Median(repeats.Select(r => r.Ratio));
         var openP99 = TimeSpan.FromMilliseconds(Median(repeats.Select(r => r.OpenVerify.Latency.Percentile(99).TotalMilliseconds)));
@@ -73,10 +81,11 @@ internal static class VerifyReport
             $"{Median(repeats.Select(r => r.ClosedVerify.RequestsPerSecond)):F0}", $"{ratio:F2}",
             MedianMs(repeats, r => r.ClosedTrivial), MedianMs(repeats, r => r.ClosedVerify),
             MedianMs(repeats, r => r.OpenTrivial), Ms(openP99),
-            $"{totalVerifies} (sum)", $"{totalWrites} (sum)", $"{repeats.Sum(r => r.VerifyCommands.Others)} (sum)", PerVerify(totalWrites, totalVerifies));
+            $"{totalVerifies} (sum)", Sum(totalWrites), Sum(totalOthers), PerVerify(totalWrites, totalVerifies));
         text.AppendLine(summary.ToString());
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"Database commands over the whole process (setup included; shows the counter is live): {run.AllCommands.Writes} writes, {run.AllCommands.Others} others.");
+        text.AppendLine(run.AllCommands is { } all
+            ? $"Database commands over the whole process (setup included; shows the counter is live): {all.Writes} writes, {all.Others} others."
+            : $"Database commands: {NotMeasured}; the counter sees only EF Core commands of the bench's own process.");
         text.AppendLine();
 
         var errors = repeats.Sum(r => r.ClosedTrivial.Errors + r.ClosedVerify.Errors + r.OpenTrivial.Errors + r.OpenVerify.Errors);
@@ -86,7 +95,8 @@ internal static class VerifyReport
             .Row($"verify p99 < 2 ms at {s.Rate} req/s", $"{Ms(openP99)} ms (trivial on the same server: {MedianMs(repeats, r => r.OpenTrivial)} ms; "
                 + $"generator send lag p99: {Ms(TimeSpan.FromMilliseconds(Median(repeats.Select(r => r.OpenVerify.SendLag!.Percentile(99).TotalMilliseconds))))} ms)",
                 Met(openP99 < P99Target))
-            .Row("no database write per verify", $"{totalWrites} writes in {totalVerifies} verifications", Met(totalWrites * 1000 < totalVerifies))
+            .Row("no database write per verify", totalWrites is { } w ? $"{w} writes in {totalVerifies} verifications" : NotMeasured,
+                totalWrites is { } tw ? Met(tw * 1000 < totalVerifies) : "n/a")
             .Row("every answer right (200, VALID)", $"{errors} errors", Met(errors == 0))
             .ToString());
         return text.ToString();
@@ -95,5 +105,10 @@ internal static class VerifyReport
     static string MedianMs(List<VerifyRepeat> repeats, Func<VerifyRepeat, RunResult> run) =>
         Ms(TimeSpan.FromMilliseconds(Median(repeats.Select(r => run(r).Latency.Percentile(99).TotalMilliseconds))));
 
-    static string PerVerify(long writes, long verifies) => verifies == 0 ? "n/a" : (writes / (double)verifies).ToString("0.#######", CultureInfo.InvariantCulture);
+    static string PerVerify(long? writes, long verifies) => writes is not { } w ? NotMeasured
+        : verifies == 0 ? "n/a" : (w / (double)verifies).ToString("0.#######", CultureInfo.InvariantCulture);
+
+    static string Count(long? n) => n is { } v ? $"{v}" : NotMeasured;
+
+    static string Sum(long? n) => n is { } v ? $"{v} (sum)" : NotMeasured;
 }
