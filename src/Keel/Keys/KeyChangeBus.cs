@@ -10,7 +10,8 @@ namespace Keel.Keys;
 /// Tells every node that keys changed, so each evicts them from its <see cref="KeyCache"/>: through
 /// Redis pub/sub and PostgreSQL NOTIFY, whichever of them are there (<see cref="KeysOptions.ChangeChannel"/>);
 /// with SQLite and no Redis there is one node and only the local cache. A message is a comma-separated
-/// list of key hashes, or <c>*</c> for "forget all". Evicting twice is harmless.
+/// list of key hashes, or <c>*</c> for "forget all", after the sender's node id and a colon. Evicting
+/// twice is harmless.
 /// </summary>
 public sealed partial class KeyChangeBus(
     KeyCache cache, RedisConnection redis, IOptions<StorageOptions> storage, IOptions<KeysOptions> options,
@@ -25,11 +26,16 @@ public sealed partial class KeyChangeBus(
 
     public bool ViaPostgres => storage.Value.IsPostgres && options.Value.ChangeChannel is "auto" or "postgres";
 
+    // Messages carry their sender, so a node skips its own echo: it evicted at once when it published,
+    // and a second eviction moments later would only throw away what was cached since.
+    readonly string _node = Guid.NewGuid().ToString("N")[..12];
+
     /// <summary>Call after the change is committed: evicts here at once, then tells the other nodes.</summary>
     public async Task PublishAsync(IReadOnlyCollection<string> hashes, CancellationToken ct)
     {
         cache.Evict(hashes);
-        var messages = hashes.Count > FlushAllAbove ? ["*"] : hashes.Chunk(HashesPerMessage).Select(c => string.Join(',', c)).ToList();
+        var messages = (hashes.Count > FlushAllAbove ? ["*"] : hashes.Chunk(HashesPerMessage).Select(c => string.Join(',', c)))
+            .Select(m => $"{_node}:{m}").ToList();
         // Each channel on its own and at once: one that is down or slow must not hold up the other.
         await Task.WhenAll(
             ViaRedis ? SendAsync("redis", messages, SendRedisAsync, ct) : Task.CompletedTask,
@@ -70,13 +76,19 @@ public sealed partial class KeyChangeBus(
 
     public void Receive(string message)
     {
-        if (message == "*")
+        var colon = message.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0 && message.AsSpan(0, colon).SequenceEqual(_node))
+        {
+            return;
+        }
+        var hashes = message[(colon + 1)..];
+        if (hashes == "*")
         {
             cache.Clear();
         }
         else
         {
-            cache.Evict(message.Split(','));
+            cache.Evict(hashes.Split(','));
         }
     }
 
