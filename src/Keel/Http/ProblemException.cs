@@ -9,4 +9,8 @@ public sealed class ProblemException(ErrorCode error, string detail, IDictionary
 {
     public ErrorCode Error { get; } = error;
     public IDictionary<string, string[]>? Errors { get; } = errors;
+
+    /// <summary>Query parameters of a list that cannot be used, each named in <c>errors</c>.</summary>
+    public static ProblemException InvalidQuery(Dictionary<string, string[]> errors) =>
+        new(ErrorCodes.InvalidQuery, "The list parameters are invalid.", errors);
 }

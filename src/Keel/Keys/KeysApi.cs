@@ -14,6 +14,7 @@ public static class KeysApi
     const int MaxScopes = 100;
     const int MaxMetaBytes = 16 * 1024;
     static readonly TimeSpan MaxGrace = TimeSpan.FromDays(30);
+    const string NotRotatable = "Only an active key that was not rotated already can be rotated.";
 
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
@@ -86,8 +87,7 @@ public static class KeysApi
         var page = PageRequest.From(limit, cursor);
         if (kind is not null and not ApiKey.Client and not ApiKey.Management)
         {
-            throw new ProblemException(ErrorCodes.InvalidQuery, "The list parameters are invalid.",
-                new Dictionary<string, string[]> { ["kind"] = ["kind must be 'client' or 'management'."] });
+            throw ProblemException.InvalidQuery(new() { ["kind"] = ["kind must be 'client' or 'management'."] });
         }
         var query = tenant.Keys.AsNoTracking();
         if (owner_id is not null)
@@ -125,9 +125,9 @@ public static class KeysApi
         {
             return Problems.NotFound("key");
         }
-        if (key.Role is { } role && !CanGrant(user, role))
+        if (Escalation(user, key, "change") is { } refused)
         {
-            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot change a key with role '{role}'.");
+            return refused;
         }
         if (key.StateAt(now) != KeyState.Active)
         {
@@ -162,9 +162,9 @@ public static class KeysApi
         {
             return Problems.NotFound("key");
         }
-        if (key.Role is { } role && !CanGrant(user, role))
+        if (Escalation(user, key, "revoke") is { } refused)
         {
-            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot revoke a key with role '{role}'.");
+            return refused;
         }
         if (key.RevokedAt is null)
         {
@@ -190,14 +190,14 @@ public static class KeysApi
         {
             return Problems.NotFound("key");
         }
-        if (old.Role is { } role && !CanGrant(user, role))
+        if (Escalation(user, old, "rotate") is { } refused)
         {
-            return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot rotate a key with role '{role}'.");
+            return refused;
         }
         var now = time.GetUtcNow().UtcDateTime;
         if (old.StateAt(now) != KeyState.Active || old.RotatedToId is not null)
         {
-            return Problems.Of(ErrorCodes.KeyNotActive, "Only an active key that was not rotated already can be rotated.");
+            return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
         }
         // The successor inherits everything but the secret; the old key lives on until the grace ends.
         var (successor, secret) = KeyIssuer.Issue(old.TenantId, old.Kind, old.Name, old.Prefix, old.Role, now,
@@ -212,7 +212,7 @@ public static class KeysApi
                 .SetProperty(k => k.ExpiresAt, oldExpiresAt).SetProperty(k => k.UpdatedAt, now), ct);
         if (claimed == 0)
         {
-            return Problems.Of(ErrorCodes.KeyNotActive, "Only an active key that was not rotated already can be rotated.");
+            return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
         }
         tenant.Db.Keys.Add(successor);
         await tenant.Db.SaveChangesAsync(ct);
@@ -238,6 +238,12 @@ public static class KeysApi
 
     static bool CanGrant(ClaimsPrincipal user, string role) =>
         Roles.CanGrant(user.Permissions(), role);
+
+    /// <summary>A management key may act on another only if that key's role can do nothing the caller cannot.</summary>
+    static ProblemHttpResult? Escalation(ClaimsPrincipal user, ApiKey key, string verb) =>
+        key.Role is { } role && !CanGrant(user, role)
+            ? Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot {verb} a key with role '{role}'.")
+            : null;
 
     static void CheckScopes(Validation check, List<string>? scopes) =>
         check.Require(scopes is null || (scopes.Count <= MaxScopes && scopes.All(s => s is { Length: > 0 and <= 100 })),

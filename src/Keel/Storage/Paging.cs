@@ -40,7 +40,7 @@ public readonly record struct PageRequest(int Limit, string? After)
         }
         return errors.Count == 0
             ? new PageRequest(size, after)
-            : throw new ProblemException(ErrorCodes.InvalidQuery, "The list parameters are invalid.", errors);
+            : throw ProblemException.InvalidQuery(errors);
     }
 
     public static string Encode(string id) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes("v1:" + id));

@@ -54,7 +54,7 @@ public static partial class TenantsApi
         {
             return check.Problem();
         }
-        if (await db.Tenants.AnyAsync(t => t.Slug == body.Slug && t.DeletedAt == null, ct))
+        if (await Live(db).AnyAsync(t => t.Slug == body.Slug, ct))
         {
             return SlugTaken(body.Slug!);
         }
@@ -76,11 +76,11 @@ public static partial class TenantsApi
     }
 
     static async Task<Ok<Page<TenantView>>> ListTenants(string? limit, string? cursor, KeelDb db, CancellationToken ct) =>
-        TypedResults.Ok(await db.Tenants.AsNoTracking().Where(t => t.DeletedAt == null)
+        TypedResults.Ok(await Live(db).AsNoTracking()
             .ToPageAsync(PageRequest.From(limit, cursor), TenantView.From, ct));
 
     static async Task<Results<Ok<TenantView>, ProblemHttpResult>> GetTenant(string id, KeelDb db, CancellationToken ct) =>
-        await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is { } tenant
+        await Live(db).AsNoTracking().SingleOrDefaultAsync(t => t.Id == id, ct) is { } tenant
             ? TypedResults.Ok(TenantView.From(tenant))
             : Problems.NotFound("tenant");
 
@@ -92,11 +92,11 @@ public static partial class TenantsApi
         {
             return check.Problem();
         }
-        if (await db.Tenants.SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is not { } tenant)
+        if (await Live(db).SingleOrDefaultAsync(t => t.Id == id, ct) is not { } tenant)
         {
             return Problems.NotFound("tenant");
         }
-        if (body.Slug is not null && body.Slug != tenant.Slug && await db.Tenants.AnyAsync(t => t.Slug == body.Slug && t.DeletedAt == null, ct))
+        if (body.Slug is not null && body.Slug != tenant.Slug && await Live(db).AnyAsync(t => t.Slug == body.Slug, ct))
         {
             return SlugTaken(body.Slug);
         }
@@ -117,7 +117,7 @@ public static partial class TenantsApi
     static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(
         string id, KeelDb db, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
     {
-        if (await db.Tenants.SingleOrDefaultAsync(t => t.Id == id && t.DeletedAt == null, ct) is not { } tenant)
+        if (await Live(db).SingleOrDefaultAsync(t => t.Id == id, ct) is not { } tenant)
         {
             return Problems.NotFound("tenant");
         }
@@ -142,6 +142,9 @@ public static partial class TenantsApi
             "name", "name is required, 1 to 200 characters.")
         .Require(creating ? slug is not null && SlugPattern().IsMatch(slug) : slug is null || SlugPattern().IsMatch(slug),
             "slug", "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.");
+
+    /// <summary>Tenants that are not deleted: the only ones any route may see.</summary>
+    static IQueryable<Tenant> Live(KeelDb db) => db.Tenants.Where(t => t.DeletedAt == null);
 
     static ProblemHttpResult SlugTaken(string slug) => Problems.Of(ErrorCodes.Conflict, $"The slug '{slug}' is taken.");
 }
