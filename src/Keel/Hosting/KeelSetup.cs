@@ -2,6 +2,7 @@ using Keel.Http;
 using Keel.Keys;
 using Keel.Storage;
 using Keel.Tenants;
+using Keel.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Keel.Hosting;
@@ -30,6 +31,7 @@ public static class KeelSetup
         builder.AddObservability();
         builder.AddAuth();
         builder.AddKeys();
+        builder.AddWebhooks();
         return builder;
     }
 
@@ -67,6 +69,7 @@ public static class KeelSetup
         {
             app.MapTenantsApi();
             app.MapKeysApi();
+            app.MapWebhooksApi();
         }
         return app;
     }

@@ -50,6 +50,13 @@ public static class ErrorCodes
     public static readonly ErrorCode KeyNotActive = new("resource.key_not_active", 409, "Key not active",
         "The key is revoked or expired and cannot be rotated or changed.");
 
+    public static readonly ErrorCode DestinationForbidden = new("webhooks.destination_forbidden", 400, "Destination forbidden",
+        "The endpoint URL points into a range Keel never sends to (loopback, private, link-local such as 169.254.169.254, CGNAT, " +
+        "multicast, reserved, IPv6 unique-local or link-local, or an IPv4-mapped form of one). `Webhooks:AllowedNetworks` opens chosen ranges. " +
+        "A name that resolves into such a range fails its attempts with this code.");
+    public static readonly ErrorCode PayloadInvalid = new("webhooks.payload_invalid", 400, "Payload does not match its schema",
+        "The event's payload does not conform to the JSON Schema of its event type; `errors` lists the violations by JSON pointer.");
+
     public static readonly ErrorCode InternalError = new("server.internal_error", 500, "Internal error",
         "Keel failed on its side. The `trace_id` finds the log entry; nothing was changed unless the response says so.");
     public static readonly ErrorCode Unavailable = new("server.unavailable", 503, "Unavailable",
@@ -62,6 +69,7 @@ public static class ErrorCodes
         ValidationFailed, MalformedJson, InvalidType, UnknownField, BodyRequired, InvalidQuery,
         UnsupportedMediaType, BodyTooLarge, BadRequest,
         NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive,
+        DestinationForbidden, PayloadInvalid,
         InternalError, Unavailable,
     ];
 

@@ -69,3 +69,6 @@ public sealed record CreatedKeyView : KeyView
     [JsonPropertyOrder(-1)]
     public string Key { get; }
 }
+
+/// <summary>The payload of <c>key.rotated</c>: the old key, when it stops working, and its successor.</summary>
+public sealed record KeyRotatedPayload(string OldKeyId, DateTime? OldKeyExpiresAt, KeyView Successor);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
+using Keel.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,7 @@ public static class KeysApi
     }
 
     static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> CreateKey(
-        CreateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+        CreateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, Outbox outbox, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var kind = body.Kind ?? ApiKey.Client;
@@ -75,10 +76,13 @@ public static class KeysApi
         var (key, secret) = KeyIssuer.Issue(tenant.TenantId, kind, body.Name!.Trim(), body.Prefix, body.Role, now,
             body.OwnerId, body.Scopes, body.Meta?.GetRawText(), body.ExpiresAt?.UtcDateTime);
         tenant.Db.Keys.Add(key);
+        var view = KeyView.From(key, now);
+        var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyCreated, view, ct);
         await tenant.Db.SaveChangesAsync(ct);
+        await outbox.WakeAsync(tenant.Db, staged, ct);
         // A node may remember "no such key" for this hash (someone tried it before it existed).
         await changes.PublishAsync([key.Hash], ct);
-        return TypedResults.Created($"/v1/keys/{key.Id}", new CreatedKeyView(KeyView.From(key, now), secret));
+        return TypedResults.Created($"/v1/keys/{key.Id}", new CreatedKeyView(view, secret));
     }
 
     static async Task<Ok<Page<KeyView>>> ListKeys(
@@ -156,7 +160,7 @@ public static class KeysApi
     }
 
     static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(
-        string id, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+        string id, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, Outbox outbox, CancellationToken ct)
     {
         if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } key)
         {
@@ -168,8 +172,11 @@ public static class KeysApi
         }
         if (key.RevokedAt is null)
         {
-            key.RevokedAt = key.UpdatedAt = time.GetUtcNow().UtcDateTime;
+            var now = time.GetUtcNow().UtcDateTime;
+            key.RevokedAt = key.UpdatedAt = now;
+            var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRevoked, KeyView.From(key, now), ct);
             await tenant.Db.SaveChangesAsync(ct);
+            await outbox.WakeAsync(tenant.Db, staged, ct);
         }
         await changes.PublishAsync([key.Hash], ct);
         return TypedResults.NoContent();
@@ -177,7 +184,7 @@ public static class KeysApi
 
     static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> RotateKey(
         string id, RotateKeyRequest? body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes,
-        IOptions<KeysOptions> options, CancellationToken ct)
+        Outbox outbox, IOptions<KeysOptions> options, CancellationToken ct)
     {
         var grace = body?.GracePeriodSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.DefaultRotationGrace;
         var check = new Validation().Require(grace >= TimeSpan.Zero && grace <= MaxGrace, "grace_period_seconds",
@@ -215,10 +222,13 @@ public static class KeysApi
             return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
         }
         tenant.Db.Keys.Add(successor);
+        var view = KeyView.From(successor, now);
+        var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRotated, new KeyRotatedPayload(old.Id, oldExpiresAt, view), ct);
         await tenant.Db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        await outbox.WakeAsync(tenant.Db, staged, ct);
         await changes.PublishAsync([old.Hash, successor.Hash], ct);
-        return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(KeyView.From(successor, now), secret));
+        return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(view, secret));
     }
 
     // The hottest route: no TenantDb (no DbContext) here, the cache answers; the tenant comes from the claims.

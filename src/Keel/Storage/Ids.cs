@@ -43,6 +43,21 @@ public static class Ids
         });
     }
 
+    /// <summary>
+    /// The smallest id of <paramref name="prefix"/> made at <paramref name="time"/>: every id made
+    /// earlier sorts below it, so "older than" is a range scan on the key.
+    /// </summary>
+    public static string Floor(string prefix, DateTime time)
+    {
+        var ms = new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        return string.Create(prefix.Length + 1 + 26, (prefix, ms), static (span, s) =>
+        {
+            s.prefix.AsSpan().CopyTo(span);
+            span[s.prefix.Length] = '_';
+            Encode(s.ms, new byte[10], span[(s.prefix.Length + 1)..]);
+        });
+    }
+
     /// <summary>True when <paramref name="id"/> has the given prefix and a well-formed body.</summary>
     public static bool IsValid(string? id, string prefix) =>
         id is not null && id.Length == prefix.Length + 27 && id.StartsWith(prefix, StringComparison.Ordinal)

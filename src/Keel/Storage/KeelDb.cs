@@ -1,5 +1,6 @@
 using Keel.Keys;
 using Keel.Tenants;
+using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -15,12 +16,24 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<ApiKey> Keys => Set<ApiKey>();
     public DbSet<PlatformSecret> PlatformSecrets => Set<PlatformSecret>();
+    public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
+    public DbSet<EndpointSecret> EndpointSecrets => Set<EndpointSecret>();
+    public DbSet<EventType> EventTypes => Set<EventType>();
+    public DbSet<WebhookEvent> Events => Set<WebhookEvent>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new TenantConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
         modelBuilder.ApplyConfiguration(new PlatformSecretConfiguration());
+        modelBuilder.ApplyConfiguration(new WebhookEndpointConfiguration());
+        modelBuilder.ApplyConfiguration(new EndpointSecretConfiguration());
+        modelBuilder.ApplyConfiguration(new EventTypeConfiguration());
+        modelBuilder.ApplyConfiguration(new WebhookEventConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
+        modelBuilder.ApplyConfiguration(new DeliveryAttemptConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,5 +1,6 @@
 using Keel.Http;
 using Keel.Keys;
+using Keel.Webhooks;
 
 namespace Keel.Storage;
 
@@ -15,4 +16,10 @@ public sealed class TenantDb(KeelDb db, IHttpContextAccessor http)
     public KeelDb Db => db;
 
     public IQueryable<ApiKey> Keys => db.Keys.Where(k => k.TenantId == TenantId);
+    public IQueryable<WebhookEndpoint> Endpoints => db.Endpoints.Where(e => e.TenantId == TenantId);
+    public IQueryable<EndpointSecret> EndpointSecrets => db.EndpointSecrets.Where(s => s.TenantId == TenantId);
+    public IQueryable<EventType> EventTypes => db.EventTypes.Where(t => t.TenantId == TenantId);
+    public IQueryable<WebhookEvent> Events => db.Events.Where(e => e.TenantId == TenantId);
+    public IQueryable<Delivery> Deliveries => db.Deliveries.Where(d => d.TenantId == TenantId);
+    public IQueryable<DeliveryAttempt> Attempts => db.Attempts.Where(a => a.TenantId == TenantId);
 }

@@ -20,7 +20,8 @@ public abstract class KeelFixture(Provider provider) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var cs = await NewDatabaseAsync(Provider);
-        Node = new KeelNode(Provider, cs, AdminToken);
+        // Endpoints made here point at addresses no test serves: no dispatcher sends to them.
+        Node = new KeelNode(Provider, cs, AdminToken, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
         Admin = Node.ClientWith(AdminToken);
         (await Admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
     }

@@ -183,6 +183,360 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Webhooks.Delivery", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("AttemptCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempt_count");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EndpointId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("EventId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_id");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_type");
+
+                    b.Property<DateTime?>("LastAttemptAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_attempt_at");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<int?>("LastStatusCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_status_code");
+
+                    b.Property<long>("LeaseToken")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lease_token");
+
+                    b.Property<DateTime>("NextAttemptAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<int>("RoundFailures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("round_failures");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_deliveries");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_webhook_deliveries_due")
+                        .HasFilter("status = 'pending'");
+
+                    b.HasIndex("TenantId", "EventId")
+                        .HasDatabaseName("ix_webhook_deliveries_tenant_id_event_id");
+
+                    b.HasIndex("TenantId", "EndpointId", "Id")
+                        .HasDatabaseName("ix_webhook_deliveries_tenant_id_endpoint_id_id");
+
+                    b.HasIndex("TenantId", "Status", "Id")
+                        .HasDatabaseName("ix_webhook_deliveries_tenant_id_status_id");
+
+                    b.ToTable("webhook_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.DeliveryAttempt", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("AttemptedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("attempted_at");
+
+                    b.Property<string>("DeliveryId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("EndpointId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorDetail")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_detail");
+
+                    b.Property<int>("LatencyMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("latency_ms");
+
+                    b.Property<string>("ResponseExcerpt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("response_excerpt");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_attempts");
+
+                    b.HasIndex("TenantId", "DeliveryId", "Id")
+                        .HasDatabaseName("ix_webhook_attempts_tenant_id_delivery_id_id");
+
+                    b.ToTable("webhook_attempts", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.EndpointSecret", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("Ciphertext")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("ciphertext");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("EndpointId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("endpoint_id");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("public_key");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_endpoint_secrets");
+
+                    b.HasIndex("EndpointId")
+                        .HasDatabaseName("ix_webhook_endpoint_secrets_endpoint_id");
+
+                    b.HasIndex("TenantId", "EndpointId")
+                        .HasDatabaseName("ix_webhook_endpoint_secrets_tenant_id_endpoint_id");
+
+                    b.ToTable("webhook_endpoint_secrets", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.EventType", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Schema")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schema");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TenantId", "Name")
+                        .HasName("pk_webhook_event_types");
+
+                    b.ToTable("webhook_event_types", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<DateTime?>("DisabledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_at");
+
+                    b.Property<string>("DisabledReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("disabled_reason");
+
+                    b.PrimitiveCollection<string>("EventTypes")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("event_types");
+
+                    b.Property<DateTime?>("FailingSince")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("failing_since");
+
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ordered");
+
+                    b.Property<int?>("RateLimitPerSecond")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rate_limit_per_second");
+
+                    b.Property<long>("RateTat")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rate_tat");
+
+                    b.PrimitiveCollection<string>("SignatureVersions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("signature_versions");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_endpoints");
+
+                    b.HasIndex("Id")
+                        .IsUnique()
+                        .HasDatabaseName("ix_webhook_endpoints_id");
+
+                    b.ToTable("webhook_endpoints", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_events");
+
+                    b.HasIndex("TenantId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_webhook_events_tenant_id_idempotency_key")
+                        .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.ToTable("webhook_events", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
                 {
                     b.HasOne("Keel.Tenants.Tenant", null)
@@ -191,6 +545,73 @@ namespace Keel.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_keys_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.Delivery", b =>
+                {
+                    b.HasOne("Keel.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_deliveries_webhook_endpoints_tenant_id_endpoint_id");
+
+                    b.HasOne("Keel.Webhooks.WebhookEvent", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EventId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_deliveries_webhook_events_tenant_id_event_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.DeliveryAttempt", b =>
+                {
+                    b.HasOne("Keel.Webhooks.Delivery", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_attempts_webhook_deliveries_tenant_id_delivery_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.EndpointSecret", b =>
+                {
+                    b.HasOne("Keel.Webhooks.WebhookEndpoint", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId", "EndpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_endpoint_secrets_webhook_endpoints_tenant_id_endpoint_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.EventType", b =>
+                {
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_event_types_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_endpoints_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+                {
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_events_tenants_tenant_id");
                 });
 #pragma warning restore 612, 618
         }

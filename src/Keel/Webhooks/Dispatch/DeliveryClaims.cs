@@ -1,0 +1,51 @@
+using Keel.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keel.Webhooks;
+
+/// <summary>
+/// Claims due deliveries for one worker. A claim moves <c>next_attempt_at</c> to the end of a lease and
+/// raises the fencing token in the same statement, so a claimed delivery is invisible to other workers
+/// until the lease runs out, and a worker that lost its lease cannot record over the new holder.
+/// An ordered endpoint's delivery is claimable only when no earlier delivery of that endpoint is pending
+/// (claimed ones included): its events go out one at a time, in order.
+/// </summary>
+internal static class DeliveryClaims
+{
+    public static Task<List<Delivery>> ClaimAsync(KeelDb db, DateTime now, DateTime leaseUntil, int limit, CancellationToken ct) =>
+        (db is PostgresKeelDb
+            // SKIP LOCKED: concurrent workers take disjoint rows instead of queueing behind each other.
+            ? db.Deliveries.FromSql($"""
+                UPDATE webhook_deliveries AS d
+                SET next_attempt_at = {leaseUntil}, lease_token = d.lease_token + 1
+                FROM (
+                    SELECT c.tenant_id, c.id FROM webhook_deliveries AS c
+                    JOIN webhook_endpoints AS e ON e.tenant_id = c.tenant_id AND e.id = c.endpoint_id
+                    WHERE c.status = 'pending' AND c.next_attempt_at <= {now} AND e.disabled_at IS NULL
+                      AND (NOT e.ordered OR NOT EXISTS (
+                          SELECT 1 FROM webhook_deliveries AS p
+                          WHERE p.tenant_id = c.tenant_id AND p.endpoint_id = c.endpoint_id AND p.status = 'pending' AND p.id < c.id))
+                    ORDER BY c.next_attempt_at
+                    LIMIT {limit}
+                    FOR UPDATE OF c SKIP LOCKED
+                ) AS due
+                WHERE d.tenant_id = due.tenant_id AND d.id = due.id
+                RETURNING d.*
+                """)
+            // SQLite has one writer at a time: the single statement is the lock.
+            : db.Deliveries.FromSql($"""
+                UPDATE webhook_deliveries
+                SET next_attempt_at = {leaseUntil}, lease_token = lease_token + 1
+                WHERE rowid IN (
+                    SELECT c.rowid FROM webhook_deliveries AS c
+                    JOIN webhook_endpoints AS e ON e.tenant_id = c.tenant_id AND e.id = c.endpoint_id
+                    WHERE c.status = 'pending' AND c.next_attempt_at <= {now} AND e.disabled_at IS NULL
+                      AND (NOT e.ordered OR NOT EXISTS (
+                          SELECT 1 FROM webhook_deliveries AS p
+                          WHERE p.tenant_id = c.tenant_id AND p.endpoint_id = c.endpoint_id AND p.status = 'pending' AND p.id < c.id))
+                    ORDER BY c.next_attempt_at
+                    LIMIT {limit})
+                RETURNING *
+                """))
+        .AsNoTracking().ToListAsync(ct);
+}

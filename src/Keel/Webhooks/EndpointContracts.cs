@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+using Keel.Http;
+
+namespace Keel.Webhooks;
+
+public sealed record CreateEndpointRequest(
+    string? Url, List<string>? EventTypes, string? Description, List<string>? SignatureVersions, int? RateLimitPerSecond, bool? Ordered);
+
+public sealed record UpdateEndpointRequest(
+    PatchField<string> Url, PatchField<List<string>?> EventTypes, PatchField<string?> Description,
+    PatchField<List<string>> SignatureVersions, PatchField<int?> RateLimitPerSecond, PatchField<bool?> Ordered, PatchField<bool?> Enabled);
+
+public sealed record RotateSecretRequest(int? GracePeriodSeconds);
+
+/// <summary>An endpoint as every read shows it: never a secret.</summary>
+public record EndpointView
+{
+    public string Id { get; init; } = "";
+    public string Url { get; init; } = "";
+    public string? Description { get; init; }
+    /// <summary>Null: every event type.</summary>
+    public IReadOnlyList<string>? EventTypes { get; init; }
+    public IReadOnlyList<string> SignatureVersions { get; init; } = [];
+    public int? RateLimitPerSecond { get; init; }
+    public bool Ordered { get; init; }
+    public bool Enabled { get; init; }
+    public DateTime? DisabledAt { get; init; }
+    public string? DisabledReason { get; init; }
+    public DateTime? FailingSince { get; init; }
+    /// <summary>Ed25519 public keys (<c>whpk_</c>) of the live secrets, to check <c>v1a</c> signatures; current first.</summary>
+    public IReadOnlyList<string> PublicKeys { get; init; } = [];
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+
+    public static EndpointView From(WebhookEndpoint e, IReadOnlyList<string> publicKeys) => new()
+    {
+        Id = e.Id,
+        Url = e.Url,
+        Description = e.Description,
+        EventTypes = e.EventTypes,
+        SignatureVersions = e.SignatureVersions,
+        RateLimitPerSecond = e.RateLimitPerSecond,
+        Ordered = e.Ordered,
+        Enabled = e.Enabled,
+        DisabledAt = e.DisabledAt,
+        DisabledReason = e.DisabledReason,
+        FailingSince = e.FailingSince,
+        PublicKeys = publicKeys,
+        CreatedAt = e.CreatedAt,
+        UpdatedAt = e.UpdatedAt,
+    };
+}
+
+/// <summary>The answer to a create or a secret rotation: the only time the secret is shown.</summary>
+public sealed record EndpointWithSecretView : EndpointView
+{
+    public EndpointWithSecretView(EndpointView view, string secret) : base(view) => Secret = secret;
+
+    /// <summary><c>whsec_</c> + base64. Shown once; Keel keeps it encrypted.</summary>
+    [JsonPropertyOrder(-1)]
+    public string Secret { get; }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Keel.Http;
+using Keel.Storage;
+using Keel.Tenants;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Webhooks;
+
+public sealed record PublishEventRequest(string? Type, JsonElement? Payload, string? IdempotencyKey);
+
+public sealed record EventView(string Id, string Type, JsonElement Payload, DateTime Timestamp, string? IdempotencyKey)
+{
+    public static EventView From(WebhookEvent e) => new(e.Id, e.Type, JsonElement.Parse(e.Payload), e.CreatedAt, e.IdempotencyKey);
+}
+
+public static class EventsApi
+{
+    const int MaxPayloadBytes = 256 * 1024;
+    const int MaxIdempotencyKey = 200;
+
+    public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        var events = app.MapGroup("/v1/events").WithTags("Webhooks");
+        events.MapPost("/", PublishEvent).RequireAuthorization(Permissions.WebhooksWrite)
+            .WithSummary("Publish an event").WithDescription(
+                "Writes the event and one delivery per subscribed, enabled endpoint in one transaction, then answers 202. " +
+                "With `idempotency_key` (or the `Idempotency-Key` header) a repeat within 24 h answers with the first event and creates nothing, " +
+                "also when the two requests race; the answer then carries `Idempotent-Replayed: true`.")
+            .BodyProblems(ErrorCodes.PayloadInvalid);
+        events.MapGet("/", ListEvents).RequireAuthorization(Permissions.WebhooksRead)
+            .WithSummary("List events, newest first").AuthProblems(ErrorCodes.InvalidQuery);
+        events.MapGet("/{id}", GetEvent).RequireAuthorization(Permissions.WebhooksRead)
+            .WithSummary("Get an event").AuthProblems(ErrorCodes.NotFound);
+        events.MapGet("/{id}/deliveries", ListEventDeliveries).RequireAuthorization(Permissions.WebhooksRead)
+            .WithSummary("The event's deliveries, one per endpoint").AuthProblems(ErrorCodes.NotFound, ErrorCodes.InvalidQuery);
+        return events;
+    }
+
+    static async Task<Results<Accepted<EventView>, ProblemHttpResult>> PublishEvent(
+        PublishEventRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader, HttpContext http,
+        TenantDb tenant, Outbox outbox, EventSchemas schemas, TimeProvider time, IOptions<WebhooksOptions> options, CancellationToken ct)
+    {
+        var key = body.IdempotencyKey ?? idempotencyHeader;
+        var check = new Validation()
+            .Require(EventTypeNames.IsValidName(body.Type), "type", $"type is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
+            .Require(body.Type is null || !EventTypeNames.IsReserved(body.Type), "type", "key.*, quota.*, endpoint.*, anomaly.* and keel.* are published by Keel only.")
+            .Require(body.Payload is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null }, "payload", "payload is required (any JSON value, usually an object).")
+            .Require(key is null || key.Length is > 0 and <= MaxIdempotencyKey, "idempotency_key", $"idempotency_key is 1 to {MaxIdempotencyKey} characters.")
+            .Require(body.IdempotencyKey is null || idempotencyHeader is null || body.IdempotencyKey == idempotencyHeader, "idempotency_key",
+                "idempotency_key and the Idempotency-Key header differ; send one of them.");
+        var payloadText = body.Payload?.GetRawText();
+        check.Require(payloadText is null || payloadText.Length <= MaxPayloadBytes, "payload", $"payload is at most {MaxPayloadBytes} bytes.");
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        if (key is not null && await FindByIdempotencyKeyAsync(tenant, key, now - options.Value.IdempotencyWindow, ct) is { } first)
+        {
+            return Replayed(http, first);
+        }
+        if (await tenant.EventTypes.AsNoTracking().Where(t => t.Name == body.Type).Select(t => t.Schema).SingleOrDefaultAsync(ct) is { } schema)
+        {
+            var violations = schemas.Check(tenant.TenantId, body.Type!, schema, body.Payload!.Value);
+            if (violations.Count > 0)
+            {
+                return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
+                    new Dictionary<string, string[]> { ["payload"] = [.. violations] });
+            }
+        }
+        var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, body.Type!, payloadText!, key, ct);
+        try
+        {
+            await tenant.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (key is not null && DbErrors.IsUniqueViolation(e))
+        {
+            // Two requests with one key raced and the other committed first: answer with its event.
+            tenant.Db.ChangeTracker.Clear();
+            if (await FindByIdempotencyKeyAsync(tenant, key, DateTime.MinValue, ct) is { } winner)
+            {
+                return Replayed(http, winner);
+            }
+            throw;
+        }
+        await outbox.WakeAsync(tenant.Db, ct);
+        return TypedResults.Accepted($"/v1/events/{staged.Event.Id}", EventView.From(staged.Event));
+    }
+
+    /// <summary>The event that holds the key, if it is young enough; an older holder gives the key up.</summary>
+    static async Task<WebhookEvent?> FindByIdempotencyKeyAsync(TenantDb tenant, string key, DateTime notBefore, CancellationToken ct)
+    {
+        var holder = await tenant.Events.AsNoTracking().SingleOrDefaultAsync(e => e.IdempotencyKey == key, ct);
+        if (holder is null || holder.CreatedAt >= notBefore)
+        {
+            return holder;
+        }
+        await tenant.Events.Where(e => e.Id == holder.Id && e.IdempotencyKey == key)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.IdempotencyKey, (string?)null), ct);
+        return null;
+    }
+
+    static Accepted<EventView> Replayed(HttpContext http, WebhookEvent first)
+    {
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Accepted($"/v1/events/{first.Id}", EventView.From(first));
+    }
+
+    static async Task<Ok<Page<EventView>>> ListEvents(string? limit, string? cursor, string? type, TenantDb tenant, CancellationToken ct)
+    {
+        var query = tenant.Events.AsNoTracking();
+        if (type is not null)
+        {
+            query = query.Where(e => e.Type == type);
+        }
+        return TypedResults.Ok(await query.ToPageAsync(PageRequest.From(limit, cursor), EventView.From, ct));
+    }
+
+    static async Task<Results<Ok<EventView>, ProblemHttpResult>> GetEvent(string id, TenantDb tenant, CancellationToken ct) =>
+        await tenant.Events.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct) is { } ev
+            ? TypedResults.Ok(EventView.From(ev))
+            : Problems.NotFound("event");
+
+    static async Task<Results<Ok<Page<DeliveryView>>, ProblemHttpResult>> ListEventDeliveries(
+        string id, string? limit, string? cursor, TenantDb tenant, CancellationToken ct)
+    {
+        var page = PageRequest.From(limit, cursor);
+        if (!await tenant.Events.AnyAsync(e => e.Id == id, ct))
+        {
+            return Problems.NotFound("event");
+        }
+        return TypedResults.Ok(await tenant.Deliveries.AsNoTracking().Where(d => d.EventId == id).ToPageAsync(page, DeliveryView.From, ct));
+    }
+}

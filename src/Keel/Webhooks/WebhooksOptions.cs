@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Keel.Webhooks;
+
+/// <summary>The <c>Webhooks</c> configuration section.</summary>
+public sealed class WebhooksOptions
+{
+    /// <summary>
+    /// Delays before the 2nd, 3rd, ... attempt; after the last one a delivery is dead. Svix's schedule,
+    /// which spreads 8 attempts over about a day and a half.
+    /// </summary>
+    public List<TimeSpan> RetrySchedule { get; set; } = [];
+
+    /// <summary>The schedule used when <see cref="RetrySchedule"/> is empty.</summary>
+    public static readonly IReadOnlyList<TimeSpan> DefaultRetrySchedule =
+    [
+        TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2),
+        TimeSpan.FromHours(5), TimeSpan.FromHours(10), TimeSpan.FromHours(10),
+    ];
+
+    public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule.Count > 0 ? RetrySchedule : DefaultRetrySchedule;
+
+    /// <summary>Each retry delay is moved by up to this fraction either way, so failed endpoints are not hit in waves.</summary>
+    [Range(0.0, 0.5)]
+    public double RetryJitter { get; set; } = 0.2;
+
+    /// <summary>Per-attempt timeout: connect, send and read the answer.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A 429 or 503 answer's <c>Retry-After</c> is honoured up to this long.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>An endpoint that has failed without a single success for this long is disabled.</summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>
+    /// How long a claimed delivery belongs to the worker that claimed it. A worker that dies holding
+    /// deliveries delays them by at most this; it must exceed the attempt timeout.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The backstop poll when no wake-up signal arrives (a publish on a node without NOTIFY, a due retry).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Deliveries claimed per round trip.</summary>
+    [Range(1, 5000)]
+    public int ClaimBatchSize { get; set; } = 500;
+
+    /// <summary>Attempts in flight at once on one worker.</summary>
+    [Range(1, 10000)]
+    public int MaxConcurrency { get; set; } = 512;
+
+    /// <summary>Events, deliveries and attempts older than this are deleted (in small batches).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Rows deleted per retention statement: small enough never to hold a lock for long.</summary>
+    [Range(10, 100000)]
+    public int RetentionBatchSize { get; set; } = 1000;
+
+    /// <summary>Plain <c>http://</c> destinations are refused unless this is true.</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>CIDR ranges opened despite the SSRF guard (for example a private network you own).</summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>Base64 of the 32-byte key that encrypts endpoint secrets. When unset, <see cref="MasterKeyFile"/> is used (and created).</summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary>Where the master key is kept when <see cref="MasterKey"/> is unset; created with mode 0600.</summary>
+    public string MasterKeyFile { get; set; } = ".keel/master.key";
+
+    /// <summary>The default grace period of a secret rotation.</summary>
+    public TimeSpan DefaultSecretGrace { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a repeated idempotency key returns the first event.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The Postgres NOTIFY channel that wakes dispatchers on other nodes after a publish.</summary>
+    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Webhooks:WakeChannel must be a lowercase SQL identifier.")]
+    public string WakeChannel { get; set; } = "keel_webhooks";
+
+    /// <summary>Run the dispatcher on worker nodes (tests turn it off to drive it by hand).</summary>
+    public bool DispatcherEnabled { get; set; } = true;
+}

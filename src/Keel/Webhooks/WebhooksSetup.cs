@@ -1,0 +1,86 @@
+using Keel.Http;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Webhooks;
+
+public static class WebhooksSetup
+{
+    public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WebhooksOptions>().BindConfiguration("Webhooks").ValidateDataAnnotations()
+            .Validate(o => o.EffectiveRetrySchedule.All(d => d > TimeSpan.Zero), "Webhooks:RetrySchedule must list positive TimeSpans (\"00:00:05\").")
+            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.AttemptTimeout < o.LeaseDuration,
+                "Webhooks:AttemptTimeout must be positive and shorter than Webhooks:LeaseDuration.")
+            .Validate(o => o.PollInterval > TimeSpan.Zero, "Webhooks:PollInterval must be positive.")
+            .Validate(o => o.Retention > TimeSpan.Zero, "Webhooks:Retention must be positive.")
+            .Validate(o => WebhookNetworkPolicy.TryParseNetworks(o.AllowedNetworks, out _, out _),
+                "Webhooks:AllowedNetworks must be a list of CIDR ranges (\"10.1.0.0/16\", \"fd00::/8\").")
+            .Validate(o => string.IsNullOrEmpty(o.MasterKey) || IsKey(o.MasterKey), "Webhooks:MasterKey must be base64 of exactly 32 bytes.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<WebhooksOptions>>().Value;
+            // Validated at start (above); a list that does not parse never gets this far.
+            return new WebhookNetworkPolicy(o.AllowHttp, WebhookNetworkPolicy.TryParseNetworks(o.AllowedNetworks, out var networks, out _) ? networks : []);
+        });
+        builder.Services.AddSingleton<DispatchSignal>();
+        builder.Services.AddSingleton<Outbox>();
+        builder.Services.AddSingleton<EventSchemas>();
+        builder.Services.AddSingleton<SecretKeeper>();
+        builder.Services.AddSingleton<WebhookClient>();
+        builder.Services.AddSingleton<WebhookMetrics>();
+        builder.Services.AddSingleton<DeliverySender>();
+        builder.Services.AddSingleton<DeliveryRecorder>();
+        builder.Services.AddSingleton<EndpointRateLimiter>();
+        builder.Services.AddSingleton<DeliveryDispatcher>();
+        builder.Services.AddSingleton<DispatchWakeListener>();
+        builder.Services.AddSingleton<WebhookRetention>();
+        builder.Services.AddHostedService<MasterKeyCheck>();
+        // The dispatcher and its helpers run on worker nodes only (role worker or all).
+        builder.Services.AddSingleton<IHostedService>(sp => Worker<DeliveryDispatcher>(sp));
+        builder.Services.AddSingleton<IHostedService>(sp => Worker<DispatchWakeListener>(sp));
+        builder.Services.AddSingleton<IHostedService>(sp => Worker<WebhookRetention>(sp));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapEndpointsApi();
+        app.MapEventTypesApi();
+        app.MapEventsApi();
+        app.MapDeliveriesApi();
+        return app;
+    }
+
+    static IHostedService Worker<T>(IServiceProvider sp) where T : IHostedService =>
+        sp.GetRequiredService<IOptions<KeelOptions>>().Value.RunsWorkers && sp.GetRequiredService<IOptions<WebhooksOptions>>().Value.DispatcherEnabled
+            ? sp.GetRequiredService<T>()
+            : NoWork.Instance;
+
+    static bool IsKey(string base64)
+    {
+        Span<byte> bytes = stackalloc byte[48];
+        return Convert.TryFromBase64String(base64, bytes, out var n) && n == 32;
+    }
+
+    sealed class NoWork : IHostedService
+    {
+        public static readonly NoWork Instance = new();
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Loads (or creates) the master key at start, so a broken key file stops the process at once.</summary>
+    sealed class MasterKeyCheck(SecretKeeper keeper) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            keeper.EnsureMasterKey();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Keel.Tests.Infrastructure;
+
+namespace Keel.Tests.Webhooks;
+
+/// <summary>Ordered endpoints and per-endpoint rate limits, which Svix's open-source server does not have.</summary>
+public abstract class OrderingAndRateTests(WebhookFixture fixture)
+{
+    [Fact]
+    public async Task OrderedEndpoint_FailingMiddleEvent_LaterEventsWaitForIt()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await fixture.NewTenantAsync();
+        var middleFailures = 0;
+        // The third event (i = 2) fails twice, then succeeds.
+        receiver.Respond = r => r.BodyText.Contains("\"i\":2", StringComparison.Ordinal) && Interlocked.Increment(ref middleFailures) <= 2
+            ? new ReceiverResponse(500)
+            : new ReceiverResponse(200);
+        await tenant.Owner.CreateEndpointAsync(receiver, new { ordered = true });
+
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add((await tenant.Owner.PublishAsync("seq.item", new { i })).Str("id"));
+        }
+        // In order, the last one succeeds only after all the others.
+        await tenant.Owner.WaitForDeliveryAsync(ids[^1], "succeeded");
+
+        var order = receiver.Requests.Select(r => r.Headers["webhook-id"]).ToList();
+        // The middle one was sent three times in a row (two failures, then success) before anything after it.
+        Assert.Equal([ids[0], ids[1], ids[2], ids[2], ids[2], ids[3], ids[4], ids[5]], order);
+    }
+
+    [Fact]
+    public async Task RateLimitedEndpoint_NeverExceedsItsRate_AndDeferralsAreNotFailures()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        receiver.Respond = _ =>
+        {
+            arrivals.Enqueue(Stopwatch.GetTimestamp());
+            return new ReceiverResponse(200);
+        };
+        var tenant = await fixture.NewTenantAsync();
+        const int rate = 5;
+        await tenant.Owner.CreateEndpointAsync(receiver, new { rate_limit_per_second = rate });
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 15).Select(async i => (await tenant.Owner.PublishAsync("burst.item", new { i })).Str("id")));
+        await Eventually.TrueAsync(() => arrivals.Count >= ids.Length, TimeSpan.FromSeconds(30), () => $"{arrivals.Count} arrived");
+
+        var times = arrivals.Order().Select(t => Stopwatch.GetElapsedTime(arrivals.Min(), t).TotalSeconds).ToArray();
+        // 15 sends at 5/s, evenly spaced, take at least 14 intervals of 0.2 s; any rate+1 consecutive
+        // sends span at least a second (less a margin for scheduling noise on the way to the receiver).
+        Assert.True(times[^1] >= 2.5, $"15 sends took {times[^1]:0.00} s");
+        for (var i = 0; i + rate < times.Length; i++)
+        {
+            Assert.True(times[i + rate] - times[i] >= 0.85, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
+        }
+        foreach (var id in ids)
+        {
+            var delivery = await tenant.Owner.WaitForDeliveryAsync(id, "succeeded");
+            Assert.Equal(1, delivery.GetProperty("attempt_count").GetInt32());
+        }
+    }
+}
+
+public sealed class OrderingAndRateTests_Sqlite(WebhookSqliteFixture f) : OrderingAndRateTests(f), IClassFixture<WebhookSqliteFixture>;
+
+public sealed class OrderingAndRateTests_Postgres(WebhookPostgresFixture f) : OrderingAndRateTests(f), IClassFixture<WebhookPostgresFixture>;

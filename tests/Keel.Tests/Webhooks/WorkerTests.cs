@@ -1,0 +1,179 @@
+using System.Net;
+using Keel.Tests.Infrastructure;
+using Keel.Tests.Keys;
+using Keel.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keel.Tests.Webhooks;
+
+/// <summary>Dispatcher behaviour that needs nodes of its own: other settings, several workers, retention.</summary>
+public abstract class WorkerTests(Provider provider)
+{
+    [Fact]
+    public async Task TwoWorkers_OneDatabase_EachDeliverySentOnce()
+    {
+        var first = await WebhookFixture.StartNodeAsync(provider);
+        var second = await WebhookFixture.StartNodeAsync(provider, connectionString: first.ConnectionString);
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            using var admin = first.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(first, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver, path: "a");
+            await tenant.Owner.CreateEndpointAsync(receiver, path: "b");
+            using var viaSecond = second.ClientWith(tenant.OwnerKey);
+
+            var ids = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+                (await (i % 2 == 0 ? tenant.Owner : viaSecond).PublishAsync("storm.item", new { i })).Str("id")));
+            await Eventually.TrueAsync(() => receiver.Requests.Count >= 120, describe: () => $"{receiver.Requests.Count} of 120");
+            await Task.Delay(500); // room for a duplicate to show up
+            var sent = receiver.Requests.GroupBy(r => (r.Headers["webhook-id"], r.PathAndQuery)).ToList();
+            Assert.Equal(120, sent.Count);
+            Assert.All(sent, g => Assert.Single(g));
+            Assert.Equal(ids.Order(), sent.Select(g => g.Key.Item1).Distinct().Order());
+        }
+        finally
+        {
+            await second.DisposeAsync();
+            await WebhookFixture.StopAsync(first);
+        }
+    }
+
+    [Fact]
+    public async Task HostnameResolvingToLoopback_FailsAtConnectTime()
+    {
+        // One node may reach loopback (and accepts the endpoint); the worker on the same database may
+        // not: the name passes creation and is refused once resolved, as a rebinding name would be.
+        var api = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
+        var worker = await WebhookFixture.StartNodeAsync(provider,
+            new Dictionary<string, string?> { ["Webhooks:AllowedNetworks:0"] = "192.0.2.0/24", ["Webhooks:RetrySchedule:0"] = "01:00:00" }, api.ConnectionString);
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            using var admin = api.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(api, admin);
+            var created = await tenant.Owner.PostJson("/v1/webhooks/endpoints", new { url = $"http://localhost:{receiver.Port}/hook" });
+            await created.Json(HttpStatusCode.Created);
+
+            var eventId = (await tenant.Owner.PublishAsync("a.b", new { })).Str("id");
+            await Eventually.TrueAsync(async () => (await tenant.Owner.DeliveriesOfAsync(eventId)).Single().GetProperty("attempt_count").GetInt32() >= 1);
+            var delivery = (await tenant.Owner.DeliveriesOfAsync(eventId)).Single();
+            Assert.Equal("webhooks.destination_forbidden", delivery.Str("last_error"));
+            var attempt = (await tenant.Owner.AttemptsOfAsync(delivery.Str("id")))[0];
+            Assert.Equal("webhooks.destination_forbidden", attempt.Str("error_code"));
+            Assert.True(attempt.IsNull("status_code"));
+            Assert.Empty(receiver.Requests);
+        }
+        finally
+        {
+            await worker.DisposeAsync();
+            await WebhookFixture.StopAsync(api);
+        }
+    }
+
+    [Fact]
+    public async Task RedirectToPrivateAddress_IsNotFollowed()
+    {
+        var node = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?> { ["Webhooks:RetrySchedule:0"] = "01:00:00" });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            receiver.Respond = _ => new ReceiverResponse(302, new Dictionary<string, string> { ["Location"] = "http://10.0.0.1/steal" });
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver);
+            var eventId = (await tenant.Owner.PublishAsync("a.b", new { })).Str("id");
+            await Eventually.TrueAsync(async () => (await tenant.Owner.DeliveriesOfAsync(eventId)).Single().GetProperty("attempt_count").GetInt32() >= 1);
+            var delivery = (await tenant.Owner.DeliveriesOfAsync(eventId)).Single();
+            Assert.Equal("pending", delivery.Str("status")); // a 3xx is a failed attempt, retried later
+            Assert.Equal(302, delivery.GetProperty("last_status_code").GetInt32());
+            Assert.Single(receiver.Requests);
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
+        }
+    }
+
+    [Fact]
+    public async Task EndpointFailingLongerThanDisableAfter_IsDisabled()
+    {
+        var node = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?>
+        {
+            ["Webhooks:DisableAfter"] = "00:00:01",
+            ["Webhooks:RetrySchedule:0"] = "00:00:00.4",
+            ["Webhooks:RetrySchedule:1"] = "00:00:00.4",
+            ["Webhooks:RetrySchedule:2"] = "00:00:00.4",
+            ["Webhooks:RetrySchedule:3"] = "00:00:00.4",
+            ["Webhooks:RetrySchedule:4"] = "00:00:00.4",
+        });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            receiver.Respond = _ => new ReceiverResponse(500);
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            var endpoint = await tenant.Owner.CreateEndpointAsync(receiver);
+            await tenant.Owner.PublishAsync("a.b", new { });
+            await Eventually.TrueAsync(async () =>
+                !(await (await tenant.Owner.GetAsync($"/v1/webhooks/endpoints/{endpoint.Str("id")}")).Json(HttpStatusCode.OK)).GetProperty("enabled").GetBoolean());
+            var view = await (await tenant.Owner.GetAsync($"/v1/webhooks/endpoints/{endpoint.Str("id")}")).Json(HttpStatusCode.OK);
+            Assert.Contains("failed", view.Str("disabled_reason"), StringComparison.Ordinal);
+            // Disabled, it is no longer attempted.
+            var attempts = receiver.Requests.Count;
+            Assert.InRange(attempts, 3, 6);
+            await Task.Delay(1000);
+            Assert.Equal(attempts, receiver.Requests.Count);
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
+        }
+    }
+
+    [Fact]
+    public async Task Retention_DeletesOldFinishedRowsInBatches_KeepsPendingOnes()
+    {
+        var node = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?>
+        {
+            ["Webhooks:Retention"] = "00:00:01",
+            ["Webhooks:RetentionBatchSize"] = "10",
+            ["Webhooks:RetrySchedule:0"] = "01:00:00",
+        });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            receiver.Respond = r => r.PathAndQuery == "/keep" ? new ReceiverResponse(500) : new ReceiverResponse(200);
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver, new { event_types = new[] { "drop.*" } }, "drop");
+            await tenant.Owner.CreateEndpointAsync(receiver, new { event_types = new[] { "keep.*" } }, "keep");
+            var dropped = new List<string>();
+            for (var i = 0; i < 25; i++)
+            {
+                dropped.Add((await tenant.Owner.PublishAsync("drop.me", new { i })).Str("id"));
+            }
+            var kept = (await tenant.Owner.PublishAsync("keep.me", new { })).Str("id");
+            await Eventually.TrueAsync(() => receiver.Requests.Count >= 26);
+            await tenant.Owner.WaitForDeliveryAsync(dropped[^1], "succeeded");
+            var keptDelivery = (await tenant.Owner.DeliveriesOfAsync(kept)).Single();
+            await Task.Delay(1500);
+
+            var deleted = await node.Services.GetRequiredService<WebhookRetention>().RunOnceAsync(CancellationToken.None);
+
+            Assert.True(deleted >= 75, $"{deleted} rows deleted"); // 25 events, their 25 deliveries and 25 attempts
+            Assert.Equal([kept], (await (await tenant.Owner.GetAsync("/v1/events")).Json(HttpStatusCode.OK)).Ids());
+            await (await tenant.Owner.GetAsync($"/v1/events/{dropped[0]}")).Problem(HttpStatusCode.NotFound, "resource.not_found");
+            Assert.Equal("pending", (await (await tenant.Owner.GetAsync($"/v1/deliveries/{keptDelivery.Str("id")}")).Json(HttpStatusCode.OK)).Str("status"));
+            Assert.Equal(0, await node.Services.GetRequiredService<WebhookRetention>().RunOnceAsync(CancellationToken.None));
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
+        }
+    }
+}
+
+public sealed class WorkerTests_Sqlite() : WorkerTests(Provider.Sqlite);
+
+public sealed class WorkerTests_Postgres() : WorkerTests(Provider.Postgres);
