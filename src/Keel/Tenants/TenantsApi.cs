@@ -39,7 +39,7 @@ public static partial class TenantsApi
         tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
         tenants.MapDelete("/{id}", DeleteTenant).WithSummary("Delete a tenant")
-            .WithDescription("Revokes all of its keys at once, on every node.").AuthProblems(ErrorCodes.NotFound);
+            .WithDescription("Revokes all of its keys at once, on every node, and disables its webhook endpoints.").AuthProblems(ErrorCodes.NotFound);
 
         app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
             .WithSummary("The built-in roles and their permissions").AuthProblems();
@@ -128,6 +128,10 @@ public static partial class TenantsApi
         var hashes = await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null).Select(k => k.Hash).ToListAsync(ct);
         await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now).SetProperty(k => k.UpdatedAt, now), ct);
+        // A deleted tenant's customers get nothing more from it: its endpoints stop, pending deliveries included.
+        await db.Endpoints.Where(e => e.TenantId == id && e.DisabledAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.DisabledAt, now).SetProperty(e => e.DisabledReason, "The tenant was deleted.")
+                .SetProperty(e => e.UpdatedAt, now), ct);
         await tx.CommitAsync(ct);
         await changes.PublishAsync(hashes, ct);
         return TypedResults.NoContent();

@@ -13,20 +13,21 @@ namespace Keel.Tests.Http;
 public abstract class SecretLoggingTests(Provider provider)
 {
     [Fact]
-    public async Task KeyLifecycle_AtTraceLevel_NoSecretInAnyLogLine()
+    public async Task KeyAndWebhookLifecycle_AtTraceLevel_NoSecretInAnyLogLine()
     {
         var captured = new CapturingLoggerProvider();
         var database = await KeelFixture.NewDatabaseAsync(provider);
         await using var node = new KeelNode(provider, database, KeelFixture.AdminToken,
-            new Dictionary<string, string?>
+            Keel.Tests.Webhooks.WebhookFixture.Settings(new Dictionary<string, string?>
             {
                 // Every category appsettings.json quiets, back to the most talkative level.
                 ["Logging:LogLevel:Default"] = "Trace",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
                 ["Logging:LogLevel:Keel.Http.BearerAuthentication"] = "Trace",
-            },
+            }),
             s => s.AddSingleton<ILoggerProvider>(captured));
+        await using var receiver = await Keel.Tests.Webhooks.LoopbackReceiver.StartAsync();
         using var admin = node.ClientWith(KeelFixture.AdminToken);
 
         var tenant = await KeelFixture.NewTenantAsync(node, admin);
@@ -45,9 +46,25 @@ public abstract class SecretLoggingTests(Provider provider)
             .Problem(HttpStatusCode.BadRequest, "validation.invalid_type");
         Assert.Equal(HttpStatusCode.NoContent, (await tenant.Owner.DeleteAsync($"/v1/keys/{successor.Str("id")}")).StatusCode);
 
+        // Webhook secrets: made, rotated, used to sign (the key events above go to this endpoint too).
+        var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new { url = new Uri(receiver.BaseUri, "hook").ToString() })).Json(HttpStatusCode.Created);
+        var rotated = await (await tenant.Owner.PostJson($"/v1/webhooks/endpoints/{endpoint.Str("id")}/secret/rotate", new { grace_period_seconds = 60 })).Json(HttpStatusCode.OK);
+        await (await tenant.Owner.PostJson("/v1/events", new { type = "a.b", payload = new { } })).Json(HttpStatusCode.Accepted);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (receiver.Requests.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.NotEmpty(receiver.Requests);
+
         var lines = captured.Lines.ToList();
         Assert.True(lines.Count > 200, $"the capture must see Keel's logging (saw {lines.Count} lines)");
-        foreach (var secret in new[] { KeelFixture.AdminToken, tenant.OwnerKey, key.Str("key"), successor.Str("key"), wrong, wrongBearer })
+        foreach (var secret in new[]
+        {
+            KeelFixture.AdminToken, tenant.OwnerKey, key.Str("key"), successor.Str("key"), wrong, wrongBearer,
+            endpoint.Str("secret"), endpoint.Str("secret")["whsec_".Length..], rotated.Str("secret")["whsec_".Length..],
+            Keel.Tests.Webhooks.WebhookFixture.MasterKey,
+        })
         {
             Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
         }

@@ -213,6 +213,24 @@ public abstract class DeliveryTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task DeletedTenant_EndpointsStopReceiving()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Respond = _ => new ReceiverResponse(503);
+        var tenant = await fixture.NewTenantAsync();
+        await tenant.Owner.CreateEndpointAsync(receiver);
+        await tenant.Owner.PublishAsync("a.b", new { });
+        await Eventually.TrueAsync(() => receiver.Requests.Count >= 1);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await fixture.Admin.DeleteAsync($"/v1/tenants/{tenant.Id}")).StatusCode);
+        await Task.Delay(300); // an attempt already in flight may still land
+        var seen = receiver.Requests.Count;
+        await Task.Delay(1200); // four retry intervals
+        Assert.Equal(seen, receiver.Requests.Count);
+        Assert.True(seen < 4, $"{seen} attempts"); // the schedule was cut short
+    }
+
+    [Fact]
     public async Task Deliveries_OfAnotherTenant_AreNotFound()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
