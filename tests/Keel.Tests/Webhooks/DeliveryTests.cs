@@ -39,6 +39,9 @@ public abstract class DeliveryTests(WebhookFixture fixture)
         var attempt = Assert.Single(await tenant.Owner.AttemptsOfAsync(delivery.Str("id")));
         Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
         Assert.True(attempt.GetProperty("latency_ms").GetInt32() >= 0);
+        var metrics = await (await fixture.Admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains("keel_webhooks_attempts_total{", metrics, StringComparison.Ordinal);
+        Assert.Contains("keel_webhooks_delivery_lag_seconds_bucket{", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
