@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
-public static class WebhooksSetup
+public static partial class WebhooksSetup
 {
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
@@ -73,13 +73,23 @@ public static class WebhooksSetup
     }
 
     /// <summary>Loads (or creates) the master key at start, so a broken key file stops the process at once.</summary>
-    sealed class MasterKeyCheck(SecretKeeper keeper) : IHostedService
+    sealed partial class MasterKeyCheck(
+        SecretKeeper keeper, IOptions<WebhooksOptions> options, IOptions<Storage.StorageOptions> storage, ILogger<MasterKeyCheck> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             keeper.EnsureMasterKey();
+            if (storage.Value.IsPostgres && string.IsNullOrEmpty(options.Value.MasterKey))
+            {
+                // A key file is per machine: nodes with different keys cannot read each other's endpoint secrets.
+                KeyFileInCluster(logger, Path.GetFullPath(options.Value.MasterKeyFile));
+            }
             return Task.CompletedTask;
         }
+
+        [LoggerMessage(EventId = 49, Level = LogLevel.Warning,
+            Message = "Webhooks:MasterKey is not set; this node encrypts webhook secrets with the key in {File}. Every node on this database needs the same key: set Webhooks:MasterKey on all of them.")]
+        static partial void KeyFileInCluster(ILogger logger, string file);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
