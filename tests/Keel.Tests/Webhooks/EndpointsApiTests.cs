@@ -186,6 +186,41 @@ public abstract class EndpointsApiTests(WebhookFixture fixture)
         await (await tenant.Owner.PostRaw("/v1/events", """{"type":"a.b","payload":{},"idempotency_key":""}""")).Problem(HttpStatusCode.BadRequest, "validation.failed");
     }
 
+    [Theory]
+    [InlineData("/v1/deliveries?status=lost")]
+    [InlineData("/v1/deliveries?limit=0")]
+    [InlineData("/v1/events?cursor=%%%")]
+    [InlineData("/v1/webhooks/endpoints?limit=x")]
+    public async Task List_BadQuery_IsInvalidQuery(string url)
+    {
+        var tenant = await fixture.NewTenantAsync();
+        await (await tenant.Owner.GetAsync(url)).Problem(HttpStatusCode.BadRequest, "validation.invalid_query");
+    }
+
+    [Fact]
+    public async Task Malformed_PatchesAndPayloads_AreProblems()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var tenant = await fixture.NewTenantAsync();
+        var endpoint = await tenant.Owner.CreateEndpointAsync(receiver);
+        var url = $"/v1/webhooks/endpoints/{endpoint.Str("id")}";
+        await (await tenant.Owner.PatchJson(url, new { enabled = (bool?)null })).Problem(HttpStatusCode.BadRequest, "validation.failed");
+        await (await tenant.Owner.PatchJson(url, new { url = (string?)null })).Problem(HttpStatusCode.BadRequest, "validation.failed");
+        await (await tenant.Owner.PatchJson(url, new { url = "http://192.168.0.10/x" })).Problem(HttpStatusCode.BadRequest, "webhooks.destination_forbidden");
+        await (await tenant.Owner.PatchJson(url, new { signature_versions = (string[]?)null })).Problem(HttpStatusCode.BadRequest, "validation.failed");
+        Assert.Equal(endpoint.Str("url"), (await (await tenant.Owner.GetAsync(url)).Json(HttpStatusCode.OK)).Str("url"));
+        await (await tenant.Owner.PostRaw($"{url}/secret/rotate", "{\"grace_period_seconds\":\"soon\"}")).Problem(HttpStatusCode.BadRequest, "validation.invalid_type");
+
+        var huge = new string('x', 300 * 1024);
+        await (await tenant.Owner.PostJson("/v1/events", new { type = "a.b", payload = new { huge } })).Problem(HttpStatusCode.BadRequest, "validation.failed");
+        await (await tenant.Owner.PostJson("/v1/events", new { type = "a.b", payload = new { huge = huge + huge + huge + huge } }))
+            .Problem(HttpStatusCode.RequestEntityTooLarge, "validation.body_too_large");
+        await (await tenant.Owner.PostRaw("/v1/deliveries/redispatch", "{\"from\":\"2026-02-01T00:00:00Z\",\"to\":\"2026-01-01T00:00:00Z\"}"))
+            .Problem(HttpStatusCode.BadRequest, "validation.failed");
+        await (await tenant.Owner.PostRaw("/v1/deliveries/redispatch", "{\"from\":\"yesterday\"}")).Problem(HttpStatusCode.BadRequest, "validation.invalid_type");
+        Assert.Empty((await (await tenant.Owner.GetAsync("/v1/events")).Json(HttpStatusCode.OK)).Ids());
+    }
+
     [Fact]
     public async Task Publish_SameIdempotencyKeyRacing_OneEventOneDeliveryPerEndpoint()
     {
