@@ -1,6 +1,8 @@
 using Keel.Hosting;
 
-return await KeelCommandLine.Build().Parse(args).InvokeAsync();
+// The host handles SIGTERM/SIGINT itself (graceful shutdown). System.CommandLine's own handler is off:
+// it crashed when a signal came twice (as under `dotnet run`, where parent and child both get it).
+return await KeelCommandLine.Build().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { ProcessTerminationTimeout = null });
 
 /// <summary>The entry point, public so that tests can host it with WebApplicationFactory.</summary>
 public partial class Program;
