@@ -1,5 +1,6 @@
 using Keel.Http;
 using Keel.Keys;
+using Keel.Limits;
 using Keel.Storage;
 using Keel.Tenants;
 using Keel.Webhooks;
@@ -32,6 +33,7 @@ public static class KeelSetup
         builder.AddAuth();
         builder.AddKeys();
         builder.AddWebhooks();
+        builder.AddLimits();
         return builder;
     }
 
@@ -70,6 +72,7 @@ public static class KeelSetup
             app.MapTenantsApi();
             app.MapKeysApi();
             app.MapWebhooksApi();
+            app.MapLimitsApi();
         }
         return app;
     }

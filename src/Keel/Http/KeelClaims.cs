@@ -19,4 +19,6 @@ public static class KeelClaimsExtensions
     /// <summary>The tenant of a management-key request (the credential decides it, never the URL or body).</summary>
     public static string TenantId(this ClaimsPrincipal user) =>
         user.FindFirstValue(KeelClaims.TenantId) ?? throw new InvalidOperationException("Not a tenant-authenticated request.");
+
+    public static bool IsPlatformAdmin(this ClaimsPrincipal user) => user.FindFirstValue(KeelClaims.Kind) == KeelClaims.PlatformAdmin;
 }

@@ -27,7 +27,9 @@ internal sealed class PermissionHandler : AuthorizationHandler<PermissionRequire
 
 public static class PermissionClaims
 {
-    static readonly FrozenSet<string> PlatformAdmin = FrozenSet.Create(Tenants.Permissions.TenantsManage);
+    // The admin token manages tenants and the operator's rate plans that limit them.
+    static readonly FrozenSet<string> PlatformAdmin = FrozenSet.Create(
+        Tenants.Permissions.TenantsManage, Tenants.Permissions.PlansRead, Tenants.Permissions.PlansWrite);
 
     /// <summary>What the authenticated caller may do: the admin token manages tenants; a key, what its role grants.</summary>
     public static FrozenSet<string> Permissions(this ClaimsPrincipal user) => user.FindFirstValue(KeelClaims.Kind) switch

@@ -33,6 +33,14 @@ public sealed class ApiKey : IHasId
     /// <summary>Set on a rotated key: the successor that replaces it once the grace period ends.</summary>
     public string? RotatedToId { get; set; }
     public string? RotatedFromId { get; init; }
+    /// <summary>The tenant's rate plan checked at verify (client keys).</summary>
+    public string? PlanId { get; set; }
+    /// <summary>This key's own bucket, overriding its plan's.</summary>
+    public double? RateRequestsPerSecond { get; set; }
+    public long? RateBurst { get; set; }
+    /// <summary>This key's own quota, overriding its plan's.</summary>
+    public string? QuotaPeriod { get; set; }
+    public long? QuotaLimit { get; set; }
 
     public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);
 
@@ -60,6 +68,11 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.Property(k => k.Role).HasMaxLength(16);
         key.Property(k => k.RotatedToId).HasMaxLength(40);
         key.Property(k => k.RotatedFromId).HasMaxLength(40);
+        key.Property(k => k.PlanId).HasMaxLength(40);
+        key.Property(k => k.QuotaPeriod).HasMaxLength(8);
+        // No foreign key: SQLite would rebuild the table to add one. The API checks the plan exists and
+        // refuses to delete a plan in use; this index makes that check cheap.
+        key.HasIndex(k => k.PlanId);
         key.HasIndex(k => k.Hash).IsUnique();
         key.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -18,8 +18,10 @@ public sealed class CachedKey
     public JsonElement? Meta { get; init; }
     public DateTime? ExpiresAt { get; init; }
     public DateTime? RevokedAt { get; init; }
+    /// <summary>The rate limit and quota checked at verify (the key's own numbers over its plan's); null: unlimited.</summary>
+    public Limits.KeyLimits? Limits { get; init; }
 
-    public static CachedKey From(ApiKey key) => new()
+    public static CachedKey From(ApiKey key, Limits.RatePlan? plan = null) => new()
     {
         Id = key.Id,
         TenantId = key.TenantId,
@@ -31,6 +33,7 @@ public sealed class CachedKey
         Meta = key.Meta is null ? null : JsonElement.Parse(key.Meta),
         ExpiresAt = key.ExpiresAt,
         RevokedAt = key.RevokedAt,
+        Limits = global::Keel.Limits.KeyLimits.Of(key, plan),
     };
 
     public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);

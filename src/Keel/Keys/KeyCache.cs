@@ -46,8 +46,10 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         {
             var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
             // Not the first caller's token: the others share this read.
-            var row = await db.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Hash == hash, CancellationToken.None);
-            loaded = row is null ? null : CachedKey.From(row);
+            var row = await db.Keys.AsNoTracking().Where(k => k.Hash == hash)
+                .Select(k => new { Key = k, Plan = db.RatePlans.FirstOrDefault(p => p.Id == k.PlanId) })
+                .SingleOrDefaultAsync(CancellationToken.None);
+            loaded = row is null ? null : CachedKey.From(row.Key, row.Plan);
         }
         if (Interlocked.Read(ref _generation) == generation)
         {

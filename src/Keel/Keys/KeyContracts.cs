@@ -6,10 +6,16 @@ namespace Keel.Keys;
 
 public sealed record CreateKeyRequest(
     string? Kind, string? Name, string? Prefix, string? OwnerId, List<string>? Scopes, JsonElement? Meta,
-    DateTimeOffset? ExpiresAt, string? Role);
+    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota);
 
 public sealed record UpdateKeyRequest(
-    PatchField<string> Name, PatchField<List<string>> Scopes, PatchField<JsonElement?> Meta, PatchField<DateTimeOffset?> ExpiresAt);
+    PatchField<string> Name, PatchField<List<string>> Scopes, PatchField<JsonElement?> Meta, PatchField<DateTimeOffset?> ExpiresAt,
+    PatchField<string?> PlanId, PatchField<Limits.RateSpec?> Rate, PatchField<KeyQuotaSpec?> Quota);
+
+/// <summary>A key's own quota, overriding its plan's limit (soft limits and the hard cap come from the plan).</summary>
+public sealed record KeyQuotaSpec(string? Period, long? Limit);
+
+public sealed record KeyQuotaView(string Period, long Limit);
 
 public sealed record RotateKeyRequest(int? GracePeriodSeconds);
 
@@ -37,6 +43,11 @@ public record KeyView
     public DateTime? LastUsedAt { get; init; }
     public string? RotatedToId { get; init; }
     public string? RotatedFromId { get; init; }
+    public string? PlanId { get; init; }
+    /// <summary>The key's own bucket, overriding its plan's; null when the plan decides.</summary>
+    public Limits.RateView? Rate { get; init; }
+    /// <summary>The key's own quota, overriding its plan's; null when the plan decides.</summary>
+    public KeyQuotaView? Quota { get; init; }
 
     public static KeyView From(ApiKey k, DateTime now) => new()
     {
@@ -57,6 +68,9 @@ public record KeyView
         LastUsedAt = k.LastUsedAt,
         RotatedToId = k.RotatedToId,
         RotatedFromId = k.RotatedFromId,
+        PlanId = k.PlanId,
+        Rate = k.RateRequestsPerSecond is { } rps ? new Limits.RateView(rps, k.RateBurst ?? (long)Math.Ceiling(rps)) : null,
+        Quota = k is { QuotaPeriod: { } period, QuotaLimit: { } limit } ? new KeyQuotaView(period, limit) : null,
     };
 }
 

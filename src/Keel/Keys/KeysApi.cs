@@ -54,6 +54,7 @@ public static class KeysApi
             .Require(body.ExpiresAt is null || body.ExpiresAt.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future.");
         CheckScopes(check, body.Scopes);
         CheckMeta(check, body.Meta);
+        CheckLimits(check, kind, body.PlanId, body.Rate, body.Quota);
         if (kind == ApiKey.Management)
         {
             check.Require(Roles.Exists(body.Role), "role", $"A management key needs a role: {string.Join(", ", Roles.Names)}.")
@@ -73,8 +74,15 @@ public static class KeysApi
         {
             return Problems.Of(ErrorCodes.RoleEscalation, $"Your role cannot create a key with role '{body.Role}'.");
         }
+        if (body.PlanId is not null && !await PlanOfTenantExists(tenant, body.PlanId, ct))
+        {
+            return NoSuchPlan();
+        }
         var (key, secret) = KeyIssuer.Issue(tenant.TenantId, kind, body.Name!.Trim(), body.Prefix, body.Role, now,
             body.OwnerId, body.Scopes, body.Meta?.GetRawText(), body.ExpiresAt?.UtcDateTime);
+        key.PlanId = body.PlanId;
+        SetRate(key, body.Rate);
+        SetQuota(key, body.Quota);
         tenant.Db.Keys.Add(key);
         var view = KeyView.From(key, now);
         var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyCreated, view, ct);
@@ -121,6 +129,7 @@ public static class KeysApi
             .Require(!body.ExpiresAt.IsSet || body.ExpiresAt.Value is null || body.ExpiresAt.Value.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future, or null for no expiry.");
         CheckScopes(check, body.Scopes.Value);
         CheckMeta(check, body.Meta.Value);
+        CheckLimits(check, ApiKey.Client, body.PlanId.Value, body.Rate.Value, body.Quota.Value);
         if (check.Failed)
         {
             return check.Problem();
@@ -128,6 +137,14 @@ public static class KeysApi
         if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } key)
         {
             return Problems.NotFound("key");
+        }
+        if ((body.PlanId.IsSet || body.Rate.IsSet || body.Quota.IsSet) && key.Kind == ApiKey.Management)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["plan_id"] = ["Management keys are limited by their tenant's plan, not their own."] });
+        }
+        if (body.PlanId is { IsSet: true, Value: { } planId } && !await PlanOfTenantExists(tenant, planId, ct))
+        {
+            return NoSuchPlan();
         }
         if (Escalation(user, key, "change") is { } refused)
         {
@@ -152,6 +169,18 @@ public static class KeysApi
         if (body.ExpiresAt.IsSet)
         {
             key.ExpiresAt = body.ExpiresAt.Value?.UtcDateTime;
+        }
+        if (body.PlanId.IsSet)
+        {
+            key.PlanId = body.PlanId.Value;
+        }
+        if (body.Rate.IsSet)
+        {
+            SetRate(key, body.Rate.Value);
+        }
+        if (body.Quota.IsSet)
+        {
+            SetQuota(key, body.Quota.Value);
         }
         key.UpdatedAt = now;
         await tenant.Db.SaveChangesAsync(ct);
@@ -209,6 +238,11 @@ public static class KeysApi
         // The successor inherits everything but the secret; the old key lives on until the grace ends.
         var (successor, secret) = KeyIssuer.Issue(old.TenantId, old.Kind, old.Name, old.Prefix, old.Role, now,
             old.OwnerId, [.. old.Scopes], old.Meta, old.ExpiresAt, rotatedFromId: old.Id);
+        successor.PlanId = old.PlanId;
+        successor.RateRequestsPerSecond = old.RateRequestsPerSecond;
+        successor.RateBurst = old.RateBurst;
+        successor.QuotaPeriod = old.QuotaPeriod;
+        successor.QuotaLimit = old.QuotaLimit;
         var graceEnd = now + grace;
         DateTime? oldExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
         // The check above is only a fast answer: concurrent rotations all pass it. This conditional
@@ -258,6 +292,34 @@ public static class KeysApi
     static void CheckScopes(Validation check, List<string>? scopes) =>
         check.Require(scopes is null || (scopes.Count <= MaxScopes && scopes.All(s => s is { Length: > 0 and <= 100 })),
             "scopes", $"scopes is an array of at most {MaxScopes} non-empty strings of up to 100 characters.");
+
+    static void CheckLimits(Validation check, string kind, string? planId, Limits.RateSpec? rate, KeyQuotaSpec? quota)
+    {
+        check.Require(kind == ApiKey.Client || (planId is null && rate is null && quota is null), "plan_id",
+            "Only client keys have a plan or limits; management keys are limited by their tenant's plan.");
+        Limits.RatePlansApi.CheckRate(check, rate);
+        check.Require(quota is null || (quota.Period is "day" or "month" && quota.Limit is >= 1), "quota", "quota is {period: day|month, limit: 1 or more}.");
+    }
+
+    static Task<bool> PlanOfTenantExists(TenantDb tenant, string planId, CancellationToken ct) =>
+        tenant.Db.RatePlans.AnyAsync(p => p.Id == planId && p.TenantId == tenant.TenantId, ct);
+
+    static ProblemHttpResult NoSuchPlan() => Problems.Validation(new Dictionary<string, string[]>
+    {
+        ["plan_id"] = ["plan_id must name one of this tenant's rate plans (GET /v1/rate-plans)."],
+    });
+
+    static void SetRate(ApiKey key, Limits.RateSpec? rate)
+    {
+        key.RateRequestsPerSecond = rate?.RequestsPerSecond;
+        key.RateBurst = rate is null ? null : rate.Burst ?? (long)Math.Ceiling(rate.RequestsPerSecond!.Value);
+    }
+
+    static void SetQuota(ApiKey key, KeyQuotaSpec? quota)
+    {
+        key.QuotaPeriod = quota?.Period;
+        key.QuotaLimit = quota?.Limit;
+    }
 
     static void CheckMeta(Validation check, JsonElement? meta) =>
         check.Require(meta is null || (meta.Value.ValueKind == JsonValueKind.Object && meta.Value.GetRawText().Length <= MaxMetaBytes),

@@ -16,6 +16,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<ApiKey> Keys => Set<ApiKey>();
     public DbSet<PlatformSecret> PlatformSecrets => Set<PlatformSecret>();
+    public DbSet<Limits.RatePlan> RatePlans => Set<Limits.RatePlan>();
     public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
     public DbSet<EndpointSecret> EndpointSecrets => Set<EndpointSecret>();
     public DbSet<EventType> EventTypes => Set<EventType>();
@@ -28,6 +29,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new TenantConfiguration());
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
         modelBuilder.ApplyConfiguration(new PlatformSecretConfiguration());
+        modelBuilder.ApplyConfiguration(new Limits.RatePlanConfiguration());
         modelBuilder.ApplyConfiguration(new WebhookEndpointConfiguration());
         modelBuilder.ApplyConfiguration(new EndpointSecretConfiguration());
         modelBuilder.ApplyConfiguration(new EventTypeConfiguration());

@@ -13,6 +13,8 @@ public sealed class Tenant : IHasId
     public DateTime UpdatedAt { get; set; }
     /// <summary>Set when the tenant is deleted; its keys were revoked in the same transaction.</summary>
     public DateTime? DeletedAt { get; set; }
+    /// <summary>The operator's rate plan that limits this tenant's calls to Keel; null for none.</summary>
+    public string? PlanId { get; set; }
 }
 
 internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
@@ -25,5 +27,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         tenant.Property(t => t.Slug).HasMaxLength(63);
         // A deleted tenant frees its slug.
         tenant.HasIndex(t => t.Slug).IsUnique().HasFilter("deleted_at IS NULL");
+        tenant.Property(t => t.PlanId).HasMaxLength(40);
+        tenant.HasIndex(t => t.PlanId);
     }
 }

@@ -7,20 +7,20 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Tenants;
 
-public sealed record CreateTenantRequest(string? Name, string? Slug);
+public sealed record CreateTenantRequest(string? Name, string? Slug, string? PlanId);
 
-public sealed record UpdateTenantRequest(string? Name, string? Slug);
+public sealed record UpdateTenantRequest(string? Name, string? Slug, PatchField<string?> PlanId);
 
-public record TenantView(string Id, string Name, string Slug, DateTime CreatedAt, DateTime UpdatedAt)
+public record TenantView(string Id, string Name, string Slug, string? PlanId, DateTime CreatedAt, DateTime UpdatedAt)
 {
-    public static TenantView From(Tenant t) => new(t.Id, t.Name, t.Slug, t.CreatedAt, t.UpdatedAt);
+    public static TenantView From(Tenant t) => new(t.Id, t.Name, t.Slug, t.PlanId, t.CreatedAt, t.UpdatedAt);
 }
 
 /// <summary>The owner management key made with a tenant; its secret is shown only in this answer.</summary>
 public sealed record ManagementKeySecret(string Id, string Key);
 
-public sealed record CreatedTenantView(string Id, string Name, string Slug, DateTime CreatedAt, DateTime UpdatedAt, ManagementKeySecret ManagementKey)
-    : TenantView(Id, Name, Slug, CreatedAt, UpdatedAt);
+public sealed record CreatedTenantView(string Id, string Name, string Slug, string? PlanId, DateTime CreatedAt, DateTime UpdatedAt, ManagementKeySecret ManagementKey)
+    : TenantView(Id, Name, Slug, PlanId, CreatedAt, UpdatedAt);
 
 public sealed record RoleView(string Name, IReadOnlyList<string> Permissions);
 
@@ -54,12 +54,16 @@ public static partial class TenantsApi
         {
             return check.Problem();
         }
+        if (body.PlanId is not null && !await OperatorPlanExists(db, body.PlanId, ct))
+        {
+            return NoSuchPlan();
+        }
         if (await Live(db).AnyAsync(t => t.Slug == body.Slug, ct))
         {
             return SlugTaken(body.Slug!);
         }
         var now = time.GetUtcNow().UtcDateTime;
-        var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, CreatedAt = now, UpdatedAt = now };
+        var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, PlanId = body.PlanId, CreatedAt = now, UpdatedAt = now };
         var (key, secret) = KeyIssuer.Issue(tenant.Id, ApiKey.Management, "Owner key", null, Roles.Owner, now);
         db.Tenants.Add(tenant);
         db.Keys.Add(key);
@@ -72,7 +76,7 @@ public static partial class TenantsApi
             return SlugTaken(body.Slug!); // lost a race for the slug to a concurrent create
         }
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", new CreatedTenantView(
-            tenant.Id, tenant.Name, tenant.Slug, tenant.CreatedAt, tenant.UpdatedAt, new ManagementKeySecret(key.Id, secret)));
+            tenant.Id, tenant.Name, tenant.Slug, tenant.PlanId, tenant.CreatedAt, tenant.UpdatedAt, new ManagementKeySecret(key.Id, secret)));
     }
 
     static async Task<Ok<Page<TenantView>>> ListTenants(string? limit, string? cursor, KeelDb db, CancellationToken ct) =>
@@ -85,7 +89,7 @@ public static partial class TenantsApi
             : Problems.NotFound("tenant");
 
     static async Task<Results<Ok<TenantView>, ProblemHttpResult>> UpdateTenant(
-        string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, CancellationToken ct)
+        string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, Limits.TenantLimits limits, CancellationToken ct)
     {
         var check = Check(body.Name, body.Slug, creating: false);
         if (check.Failed)
@@ -100,6 +104,14 @@ public static partial class TenantsApi
         {
             return SlugTaken(body.Slug);
         }
+        if (body.PlanId is { IsSet: true, Value: { } planId } && !await OperatorPlanExists(db, planId, ct))
+        {
+            return NoSuchPlan();
+        }
+        if (body.PlanId.IsSet)
+        {
+            tenant.PlanId = body.PlanId.Value;
+        }
         tenant.Name = body.Name?.Trim() ?? tenant.Name;
         tenant.Slug = body.Slug ?? tenant.Slug;
         tenant.UpdatedAt = time.GetUtcNow().UtcDateTime;
@@ -111,6 +123,7 @@ public static partial class TenantsApi
         {
             return SlugTaken(tenant.Slug);
         }
+        limits.Forget(tenant.Id);
         return TypedResults.Ok(TenantView.From(tenant));
     }
 
@@ -140,6 +153,14 @@ public static partial class TenantsApi
     // A list like every other (`{data, next_cursor}`); five roles fit on one page.
     static Ok<Page<RoleView>> ListRoles() =>
         TypedResults.Ok(new Page<RoleView>([.. Roles.Names.Select(r => new RoleView(r, [.. Roles.Grants[r].Order(StringComparer.Ordinal)]))], null));
+
+    static Task<bool> OperatorPlanExists(KeelDb db, string planId, CancellationToken ct) =>
+        db.RatePlans.AnyAsync(p => p.Id == planId && p.TenantId == null, ct);
+
+    static ProblemHttpResult NoSuchPlan() => Problems.Validation(new Dictionary<string, string[]>
+    {
+        ["plan_id"] = ["plan_id must name an operator rate plan (GET /v1/rate-plans with the admin token)."],
+    });
 
     static Validation Check(string? name, string? slug, bool creating) => new Validation()
         .Require(creating ? !string.IsNullOrWhiteSpace(name) && name.Length <= 200 : name is null || (name.Trim().Length > 0 && name.Length <= 200),

@@ -62,6 +62,11 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("POST", "/v1/deliveries/{delivery}/redispatch", Permissions.WebhooksWrite, HttpStatusCode.Accepted),
         new("POST", "/v1/deliveries/redispatch", Permissions.WebhooksWrite, HttpStatusCode.OK, _ => new { }),
         new("POST", "/v1/dlq/replay", Permissions.WebhooksWrite, HttpStatusCode.OK, _ => new { }),
+        new("GET", "/v1/rate-plans", Permissions.PlansRead, HttpStatusCode.OK),
+        new("POST", "/v1/rate-plans", Permissions.PlansWrite, HttpStatusCode.Created, _ => new { name = "made by matrix" }),
+        new("GET", "/v1/rate-plans/{plan}", Permissions.PlansRead, HttpStatusCode.OK),
+        new("PATCH", "/v1/rate-plans/{plan}", Permissions.PlansWrite, HttpStatusCode.OK, _ => new { name = "renamed by matrix" }),
+        new("DELETE", "/v1/rate-plans/{plan}", Permissions.PlansWrite, HttpStatusCode.NoContent),
     ];
 
     public static IEnumerable<object[]> Matrix() =>
@@ -70,7 +75,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         select new object[] { caller, route.Method, route.Path };
 
     static IReadOnlySet<string> PermissionsOf(string caller) =>
-        caller == PlatformAdmin ? new HashSet<string> { Permissions.TenantsManage } : Roles.Grants[caller];
+        caller == PlatformAdmin ? new HashSet<string> { Permissions.TenantsManage, Permissions.PlansRead, Permissions.PlansWrite } : Roles.Grants[caller];
 
     [Theory]
     [MemberData(nameof(Matrix))]
@@ -87,7 +92,9 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         var target = new Target(tenant.Id, client.Str("id"), client.Str("key"), endpoint.Str("id"), ev.Str("id"), delivery.Str("id"), "matrix.type");
         using var http = caller == PlatformAdmin ? fixture.Node.ClientWith(KeelFixture.AdminToken) : await ManagementClientAsync(tenant, caller);
 
-        using var request = new HttpRequestMessage(new HttpMethod(method), route.Url(target));
+        // The admin token works on operator plans, a management key on its tenant's own.
+        var plan = await (await (caller == PlatformAdmin ? fixture.Admin : tenant.Owner).PostJson("/v1/rate-plans", new { name = "target" })).Json(HttpStatusCode.Created);
+        using var request = new HttpRequestMessage(new HttpMethod(method), route.Url(target).Replace("{plan}", plan.Str("id"), StringComparison.Ordinal));
         if (route.Body is not null)
         {
             request.Content = JsonContent.Create(route.Body(target));

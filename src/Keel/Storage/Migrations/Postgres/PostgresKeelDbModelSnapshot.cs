@@ -74,11 +74,33 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("owner_id");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("plan_id");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
                         .HasColumnName("prefix");
+
+                    b.Property<long?>("QuotaLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota_limit");
+
+                    b.Property<string>("QuotaPeriod")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("quota_period");
+
+                    b.Property<long?>("RateBurst")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rate_burst");
+
+                    b.Property<double?>("RateRequestsPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("rate_requests_per_second");
 
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone")
@@ -121,7 +143,75 @@ namespace Keel.Storage.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
 
+                    b.HasIndex("PlanId")
+                        .HasDatabaseName("ix_api_keys_plan_id");
+
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Limits.RatePlan", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("Burst")
+                        .HasColumnType("bigint")
+                        .HasColumnName("burst");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("FailOpen")
+                        .HasColumnType("boolean")
+                        .HasColumnName("fail_open");
+
+                    b.Property<bool>("HardCap")
+                        .HasColumnType("boolean")
+                        .HasColumnName("hard_cap");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("QuotaLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota_limit");
+
+                    b.Property<string>("QuotaPeriod")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("quota_period");
+
+                    b.Property<double?>("RequestsPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("requests_per_second");
+
+                    b.PrimitiveCollection<List<double>>("SoftLimits")
+                        .IsRequired()
+                        .HasColumnType("double precision[]")
+                        .HasColumnName("soft_limits");
+
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rate_plans");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_rate_plans_tenant_id_id");
+
+                    b.ToTable("rate_plans", (string)null);
                 });
 
             modelBuilder.Entity("Keel.Storage.PlatformSecret", b =>
@@ -168,6 +258,11 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("plan_id");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(63)
@@ -180,6 +275,9 @@ namespace Keel.Storage.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_tenants");
+
+                    b.HasIndex("PlanId")
+                        .HasDatabaseName("ix_tenants_plan_id");
 
                     b.HasIndex("Slug")
                         .IsUnique()
@@ -551,6 +649,15 @@ namespace Keel.Storage.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_keys_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Keel.Limits.RatePlan", b =>
+                {
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_rate_plans_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Keel.Webhooks.Delivery", b =>

@@ -68,11 +68,33 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("owner_id");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("prefix");
+
+                    b.Property<long?>("QuotaLimit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota_limit");
+
+                    b.Property<string>("QuotaPeriod")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quota_period");
+
+                    b.Property<long?>("RateBurst")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rate_burst");
+
+                    b.Property<double?>("RateRequestsPerSecond")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rate_requests_per_second");
 
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT")
@@ -115,7 +137,75 @@ namespace Keel.Storage.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
 
+                    b.HasIndex("PlanId")
+                        .HasDatabaseName("ix_api_keys_plan_id");
+
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Limits.RatePlan", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("Burst")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("burst");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("FailOpen")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fail_open");
+
+                    b.Property<bool>("HardCap")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("hard_cap");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long?>("QuotaLimit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota_limit");
+
+                    b.Property<string>("QuotaPeriod")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("quota_period");
+
+                    b.Property<double?>("RequestsPerSecond")
+                        .HasColumnType("REAL")
+                        .HasColumnName("requests_per_second");
+
+                    b.PrimitiveCollection<string>("SoftLimits")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("soft_limits");
+
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rate_plans");
+
+                    b.HasIndex("TenantId", "Id")
+                        .HasDatabaseName("ix_rate_plans_tenant_id_id");
+
+                    b.ToTable("rate_plans", (string)null);
                 });
 
             modelBuilder.Entity("Keel.Storage.PlatformSecret", b =>
@@ -162,6 +252,11 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<string>("PlanId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("plan_id");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(63)
@@ -174,6 +269,9 @@ namespace Keel.Storage.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_tenants");
+
+                    b.HasIndex("PlanId")
+                        .HasDatabaseName("ix_tenants_plan_id");
 
                     b.HasIndex("Slug")
                         .IsUnique()
@@ -545,6 +643,15 @@ namespace Keel.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_api_keys_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Keel.Limits.RatePlan", b =>
+                {
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_rate_plans_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Keel.Webhooks.Delivery", b =>

@@ -1,0 +1,23 @@
+using Keel.Keys;
+
+namespace Keel.Limits;
+
+/// <summary>
+/// What verify checks for one client key: its own rate and quota numbers where it has them, its
+/// plan's otherwise; soft limits, the hard cap and the Redis failure mode always come from the plan.
+/// </summary>
+public sealed record KeyLimits(
+    double? RequestsPerSecond, long? Burst, string? QuotaPeriod, long? QuotaLimit, IReadOnlyList<double> SoftLimits, bool HardCap, bool FailOpen)
+{
+    public bool HasRate => RequestsPerSecond is not null && Burst is not null;
+    public bool HasQuota => QuotaPeriod is not null && QuotaLimit is not null;
+
+    public static KeyLimits? Of(ApiKey key, RatePlan? plan)
+    {
+        var (rps, burst) = key.RateRequestsPerSecond is { } own ? (own, key.RateBurst) : (plan?.RequestsPerSecond, plan?.Burst);
+        var (period, limit) = key.QuotaLimit is { } ownLimit ? (key.QuotaPeriod, ownLimit) : (plan?.QuotaPeriod, plan?.QuotaLimit);
+        var limits = new KeyLimits(rps, burst ?? (rps is { } r ? (long)Math.Ceiling(r) : null), period, limit,
+            plan?.SoftLimits ?? [], plan?.HardCap ?? true, plan?.FailOpen ?? true);
+        return limits.HasRate || limits.HasQuota ? limits : null;
+    }
+}

@@ -1,0 +1,45 @@
+using Keel.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Keel.Limits;
+
+/// <summary>
+/// Each tenant's operator plan, as the API limiter needs it on every request: read once and kept in
+/// memory for <see cref="Ttl"/>. A change made on this node is seen at once; on other nodes within the TTL.
+/// </summary>
+public sealed class TenantLimits(IServiceScopeFactory scopes) : IDisposable
+{
+    public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
+    static readonly object None = new();
+
+    MemoryCache _cache = new(new MemoryCacheOptions());
+
+    /// <summary>The tenant's plan, or null when it has none (it is then not limited).</summary>
+    public async ValueTask<RatePlan?> PlanOfAsync(string tenantId, CancellationToken ct)
+    {
+        if (_cache.TryGetValue(tenantId, out var cached))
+        {
+            return cached as RatePlan;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        var plan = await (from t in db.Tenants
+                          join p in db.RatePlans on t.PlanId equals p.Id
+                          where t.Id == tenantId
+                          select p).AsNoTracking().SingleOrDefaultAsync(ct);
+        _cache.Set(tenantId, plan ?? None, Ttl);
+        return plan;
+    }
+
+    public void Forget(string tenantId) => _cache.Remove(tenantId);
+
+    /// <summary>A plan changed: every tenant on it must read it again (rare enough to drop everything).</summary>
+    public void ForgetPlans()
+    {
+        var old = Interlocked.Exchange(ref _cache, new MemoryCache(new MemoryCacheOptions()));
+        old.Dispose();
+    }
+
+    public void Dispose() => _cache.Dispose();
+}

@@ -1,0 +1,149 @@
+﻿using System;
+using System.Collections.Generic;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Keel.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class RatePlans : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "plan_id",
+                table: "tenants",
+                type: "character varying(40)",
+                maxLength: 40,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "plan_id",
+                table: "api_keys",
+                type: "character varying(40)",
+                maxLength: 40,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "quota_limit",
+                table: "api_keys",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "quota_period",
+                table: "api_keys",
+                type: "character varying(8)",
+                maxLength: 8,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "rate_burst",
+                table: "api_keys",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<double>(
+                name: "rate_requests_per_second",
+                table: "api_keys",
+                type: "double precision",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "rate_plans",
+                columns: table => new
+                {
+                    id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    tenant_id = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    requests_per_second = table.Column<double>(type: "double precision", nullable: true),
+                    burst = table.Column<long>(type: "bigint", nullable: true),
+                    quota_period = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: true),
+                    quota_limit = table.Column<long>(type: "bigint", nullable: true),
+                    soft_limits = table.Column<List<double>>(type: "double precision[]", nullable: false),
+                    hard_cap = table.Column<bool>(type: "boolean", nullable: false),
+                    fail_open = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_rate_plans", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_rate_plans_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            // The operator plans every installation starts with; an operator may edit or delete them.
+            var seededAt = new DateTime(2026, 11, 25, 0, 0, 0, 0, DateTimeKind.Utc);
+            migrationBuilder.InsertData(
+                table: "rate_plans",
+                columns: new[] { "id", "name", "requests_per_second", "burst", "quota_period", "quota_limit", "soft_limits", "hard_cap", "fail_open", "created_at", "updated_at" },
+                values: new object[,]
+                {
+                    { "plan_free", "free", 5.0, 10L, "month", 10000L, new List<double> { 0.8, 0.9 }, true, true, seededAt, seededAt },
+                    { "plan_pro", "pro", 50.0, 100L, "month", 1000000L, new List<double> { 0.8, 0.9 }, true, true, seededAt, seededAt },
+                    { "plan_enterprise", "enterprise", 500.0, 1000L, null, null, new List<double>(), true, true, seededAt, seededAt },
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_tenants_plan_id",
+                table: "tenants",
+                column: "plan_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_api_keys_plan_id",
+                table: "api_keys",
+                column: "plan_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_rate_plans_tenant_id_id",
+                table: "rate_plans",
+                columns: new[] { "tenant_id", "id" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "rate_plans");
+
+            migrationBuilder.DropIndex(
+                name: "ix_tenants_plan_id",
+                table: "tenants");
+
+            migrationBuilder.DropIndex(
+                name: "ix_api_keys_plan_id",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "plan_id",
+                table: "tenants");
+
+            migrationBuilder.DropColumn(
+                name: "plan_id",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "quota_limit",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "quota_period",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "rate_burst",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "rate_requests_per_second",
+                table: "api_keys");
+        }
+    }
+}
