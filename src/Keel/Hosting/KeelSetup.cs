@@ -63,6 +63,7 @@ public static class KeelSetup
         app.UseMiddleware<BodySizeLimit>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseTenantRateLimits();
 
         app.MapObservability();
         app.MapKeelOpenApi();

@@ -13,7 +13,7 @@ public static class Observability
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
-            .AddMeter(KeyMetrics.MeterName, Webhooks.WebhookMetrics.MeterName)
+            .AddMeter(KeyMetrics.MeterName, Webhooks.WebhookMetrics.MeterName, Limits.LimitsMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealth>("storage", tags: ["ready"])

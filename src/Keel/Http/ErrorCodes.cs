@@ -57,6 +57,13 @@ public static class ErrorCodes
     public static readonly ErrorCode PayloadInvalid = new("webhooks.payload_invalid", 400, "Payload does not match its schema",
         "The event's payload does not conform to the JSON Schema of its event type; `errors` lists the violations by JSON pointer.");
 
+    public static readonly ErrorCode RateLimitExceeded = new("ratelimit.exceeded", 429, "Rate limit exceeded",
+        "The tenant's plan allows fewer calls per second. `Retry-After` says when to try again; `RateLimit` and `RateLimit-Policy` describe the limit.");
+    public static readonly ErrorCode RateLimitUnavailable = new("ratelimit.unavailable", 429, "Rate limit cannot be checked",
+        "Redis, which keeps the limits, does not answer and the plan fails closed (`fail_open: false`). Retry shortly.");
+    public static readonly ErrorCode QuotaExceeded = new("quota.exceeded", 429, "Quota exhausted",
+        "The plan's quota for this period is used up and it has a hard cap. `Retry-After` is the start of the next period.");
+
     public static readonly ErrorCode InternalError = new("server.internal_error", 500, "Internal error",
         "Keel failed on its side. The `trace_id` finds the log entry; nothing was changed unless the response says so.");
     public static readonly ErrorCode Unavailable = new("server.unavailable", 503, "Unavailable",
@@ -70,6 +77,7 @@ public static class ErrorCodes
         UnsupportedMediaType, BodyTooLarge, BadRequest,
         NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive,
         DestinationForbidden, PayloadInvalid,
+        RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
         InternalError, Unavailable,
     ];
 

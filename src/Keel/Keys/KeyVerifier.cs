@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Keel.Http;
+using Keel.Limits;
 
 namespace Keel.Keys;
 
@@ -20,12 +21,14 @@ public sealed record VerifyResult(
     DateTime? ExpiresAt, object? Ratelimit, object? Quota);
 
 /// <summary>
-/// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes. No database
-/// write per request; use is recorded in memory. Rate limits and quotas plug in after the scope check.
+/// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes → rate limit →
+/// quota. No database write per request; use is recorded in memory. A key refused by its rate limit
+/// does not spend quota.
 /// </summary>
-public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, TimeProvider time)
+public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, TimeProvider time)
 {
-    public async ValueTask<VerifyResult> VerifyAsync(string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct)
+    public async ValueTask<VerifyResult> VerifyAsync(
+        string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
     {
         var key = await cache.GetAsync(Secrets.Hash(secret), ct);
         // Another tenant's key, and a management key, are exactly as unknown as a key that never existed.
@@ -40,12 +43,53 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
             _ when requiredScopes is { Count: > 0 } && !requiredScopes.All(key.Scopes.Contains) => VerifyCodes.ForbiddenScope,
             _ => VerifyCodes.Valid,
         };
+        RatelimitView? ratelimit = null;
+        QuotaUsageView? quota = null;
+        if (code == VerifyCodes.Valid && key.Limits is { } limits)
+        {
+            (code, ratelimit, quota) = await LimitAsync(key.Id, limits, cost, ct);
+        }
         if (code == VerifyCodes.Valid)
         {
             lastUsed.Touch(key.TenantId, key.Id);
         }
         return Done(new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
-            key.ExpiresAt, null, null));
+            key.ExpiresAt, ratelimit, quota));
+    }
+
+    async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string keyId, KeyLimits limits, long cost, CancellationToken ct)
+    {
+        RatelimitView? ratelimit = null;
+        if (limits.HasRate)
+        {
+            var taken = await limiter.TakeAsync("key:" + keyId, new BucketSpec(limits.RequestsPerSecond!.Value, limits.Burst!.Value), cost, limits.FailOpen, ct);
+            if (taken.Status == LimitStatus.Unavailable)
+            {
+                return (VerifyCodes.RateLimited, new RatelimitView(limits.Burst!.Value, 0, 1, Unavailable: true), null);
+            }
+            ratelimit = RatelimitView.From(taken.Decision);
+            if (!taken.Decision.Allowed)
+            {
+                return (VerifyCodes.RateLimited, ratelimit, null);
+            }
+        }
+        if (!limits.HasQuota)
+        {
+            return (VerifyCodes.Valid, ratelimit, null);
+        }
+        var now = time.GetUtcNow();
+        var period = limits.QuotaPeriod!;
+        var (_, end) = QuotaPeriods.Current(period, now);
+        var reset = RateLimitHeaders.Seconds(end - now);
+        var consumed = await limiter.ConsumeAsync($"key:{keyId}:{QuotaPeriods.Label(period, now)}", limits.QuotaLimit!.Value, cost, end, limits.FailOpen, ct);
+        if (consumed.Status == LimitStatus.Unavailable)
+        {
+            return (VerifyCodes.QuotaExceeded, ratelimit, new QuotaUsageView(period, limits.QuotaLimit!.Value, 0, 0, end, reset, Unavailable: true));
+        }
+        var d = consumed.Decision;
+        var quota = new QuotaUsageView(period, d.Limit, d.Used, d.Remaining, end, reset);
+        // Without a hard cap the quota is only watched: the call goes through, the count stops at the limit.
+        return (!d.Allowed && limits.HardCap ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota);
     }
 
     VerifyResult Done(VerifyResult result)

@@ -277,7 +277,7 @@ public static class KeysApi
         {
             return check.Problem();
         }
-        return TypedResults.Ok(await verifier.VerifyAsync(user.TenantId(), body.Key!, body.Scopes, ct));
+        return TypedResults.Ok(await verifier.VerifyAsync(user.TenantId(), body.Key!, body.Scopes, ct, body.Cost ?? 1));
     }
 
     static bool CanGrant(ClaimsPrincipal user, string role) =>

@@ -5,12 +5,22 @@ public static class LimitsSetup
     public static IHostApplicationBuilder AddLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TenantLimits>();
+        builder.Services.AddSingleton<LimitsMetrics>();
+        builder.Services.AddSingleton<QuotaLedger>();
+        // Every node flushes its own in-memory quota counters, whatever its role.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QuotaLedger>());
+        builder.Services.AddSingleton<Limiter>();
         return builder;
     }
+
+    /// <summary>Limits tenants' calls by their plans; goes after authentication, before the endpoints.</summary>
+    public static IApplicationBuilder UseTenantRateLimits(this IApplicationBuilder app) => app.UseMiddleware<TenantRateLimiting>();
 
     public static IEndpointRouteBuilder MapLimitsApi(this IEndpointRouteBuilder app)
     {
         app.MapRatePlansApi();
+        app.MapRateLimitsApi();
+        app.MapQuotasApi();
         return app;
     }
 }

@@ -17,6 +17,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<ApiKey> Keys => Set<ApiKey>();
     public DbSet<PlatformSecret> PlatformSecrets => Set<PlatformSecret>();
     public DbSet<Limits.RatePlan> RatePlans => Set<Limits.RatePlan>();
+    public DbSet<Limits.QuotaUsage> QuotaUsage => Set<Limits.QuotaUsage>();
     public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
     public DbSet<EndpointSecret> EndpointSecrets => Set<EndpointSecret>();
     public DbSet<EventType> EventTypes => Set<EventType>();
@@ -30,6 +31,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new ApiKeyConfiguration());
         modelBuilder.ApplyConfiguration(new PlatformSecretConfiguration());
         modelBuilder.ApplyConfiguration(new Limits.RatePlanConfiguration());
+        modelBuilder.ApplyConfiguration(new Limits.QuotaUsageConfiguration());
         modelBuilder.ApplyConfiguration(new WebhookEndpointConfiguration());
         modelBuilder.ApplyConfiguration(new EndpointSecretConfiguration());
         modelBuilder.ApplyConfiguration(new EventTypeConfiguration());

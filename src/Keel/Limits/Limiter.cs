@@ -1,0 +1,146 @@
+using Keel.Hosting;
+using StackExchange.Redis;
+
+namespace Keel.Limits;
+
+/// <summary>
+/// The one entry to buckets and quotas. Without Redis the in-process stores decide (exact on one
+/// node). With Redis, Redis decides (exact across nodes); when Redis cannot answer, a plan that
+/// fails open falls back to this node's own stores and one that fails closed is refused
+/// (<see cref="LimitStatus.Unavailable"/>). Degrading and recovering are each logged once and
+/// counted; every call tries Redis again, so recovery is automatic.
+/// </summary>
+public sealed partial class Limiter : IDisposable
+{
+    const string Prefix = "keel:";
+    readonly RedisConnection _redis;
+    readonly MemoryBucketStore _localBuckets;
+    readonly QuotaLedger _localQuotas;
+    readonly LimitsMetrics _metrics;
+    readonly ILoggerFactory _loggers;
+    readonly ILogger<Limiter> _logger;
+    int _degraded;
+    Task<(IBucketStore Buckets, IQuotaStore Quotas)>? _remote;
+
+    public Limiter(RedisConnection redis, TimeProvider time, QuotaLedger localQuotas, LimitsMetrics metrics, ILoggerFactory loggers)
+    {
+        _redis = redis;
+        _localBuckets = new MemoryBucketStore(time);
+        _localQuotas = localQuotas;
+        _metrics = metrics;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<Limiter>();
+    }
+
+    public bool UsesRedis => _redis.IsConfigured;
+
+    public async ValueTask<LimitResult<BucketDecision>> TakeAsync(string key, BucketSpec spec, long cost, bool failOpen, CancellationToken ct)
+    {
+        if (!UsesRedis)
+        {
+            return LimitResult.Of(await _localBuckets.TakeAsync(key, spec, cost, ct));
+        }
+        try
+        {
+            var decision = await (await RemoteAsync()).Buckets.TakeAsync(key, spec, cost, ct);
+            Recovered();
+            return LimitResult.Of(decision);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Degraded(e);
+            return failOpen ? LimitResult.Of(await _localBuckets.TakeAsync(key, spec, cost, ct), degraded: true) : LimitResult.Unavailable<BucketDecision>();
+        }
+    }
+
+    public async ValueTask<LimitResult<QuotaDecision>> ConsumeAsync(string key, long limit, long cost, DateTimeOffset periodEnd, bool failOpen, CancellationToken ct)
+    {
+        if (!UsesRedis)
+        {
+            return LimitResult.Of(await _localQuotas.ConsumeAsync(key, limit, cost, periodEnd, ct));
+        }
+        try
+        {
+            var decision = await (await RemoteAsync()).Quotas.ConsumeAsync(key, limit, cost, periodEnd, ct);
+            Recovered();
+            return LimitResult.Of(decision);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Degraded(e);
+            return failOpen
+                ? LimitResult.Of(await _localQuotas.ConsumeAsync(key, limit, cost, periodEnd, ct), degraded: true)
+                : LimitResult.Unavailable<QuotaDecision>();
+        }
+    }
+
+    /// <summary>Used so far in the period, from whichever store decides (null when Redis cannot say).</summary>
+    public async ValueTask<long?> UsedAsync(string key, DateTimeOffset periodEnd, CancellationToken ct)
+    {
+        if (!UsesRedis)
+        {
+            return await _localQuotas.UsedAsync(key, periodEnd, ct);
+        }
+        try
+        {
+            return await (await RemoteAsync()).Quotas.UsedAsync(key, periodEnd, ct);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Degraded(e);
+            return null;
+        }
+    }
+
+    Task<(IBucketStore, IQuotaStore)> RemoteAsync() => LazyInitializer.EnsureInitialized(ref _remote, async () =>
+    {
+        var db = (await _redis.GetAsync()).GetDatabase();
+        return ((IBucketStore)new RedisBucketStore(db, Prefix + "rl:", _loggers.CreateLogger<RedisBucketStore>()),
+            (IQuotaStore)new RedisQuotaStore(db, Prefix + "q:", _loggers.CreateLogger<RedisQuotaStore>()));
+    });
+
+    static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
+
+    void Degraded(Exception e)
+    {
+        _metrics.RedisFailure();
+        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        {
+            _metrics.SetDegraded(true);
+            RedisLost(_logger, e);
+        }
+    }
+
+    void Recovered()
+    {
+        if (Volatile.Read(ref _degraded) == 1 && Interlocked.Exchange(ref _degraded, 0) == 1)
+        {
+            _metrics.SetDegraded(false);
+            RedisBack(_logger);
+        }
+    }
+
+    public void Dispose() => _localBuckets.Dispose();
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Rate limits degraded: Redis does not answer; fail-open plans use this node's own buckets, fail-closed plans refuse")]
+    static partial void RedisLost(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Information, Message = "Rate limits recovered: Redis answers again")]
+    static partial void RedisBack(ILogger logger);
+}
+
+public enum LimitStatus
+{
+    Decided,
+    Unavailable,
+}
+
+/// <summary>A store's decision, or that no store could decide (Redis down, plan fails closed).</summary>
+public readonly record struct LimitResult<T>(LimitStatus Status, T Decision, bool Degraded) where T : struct;
+
+public static class LimitResult
+{
+    public static LimitResult<T> Of<T>(T decision, bool degraded = false) where T : struct => new(LimitStatus.Decided, decision, degraded);
+
+    public static LimitResult<T> Unavailable<T>() where T : struct => new(LimitStatus.Unavailable, default, true);
+}

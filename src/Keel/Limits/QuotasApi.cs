@@ -1,0 +1,57 @@
+using System.Security.Claims;
+using Keel.Http;
+using Keel.Keys;
+using Keel.Storage;
+using Keel.Tenants;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Keel.Limits;
+
+public sealed record KeyQuotaUsageView(string KeyId, string? PlanId, QuotaUsageView Quota);
+
+public sealed record QuotasView(QuotaUsageView? Tenant, IReadOnlyList<KeyQuotaUsageView> Data, string? NextCursor);
+
+public static class QuotasApi
+{
+    public static RouteHandlerBuilder MapQuotasApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/v1/quotas", ListQuotas).WithTags("Rate plans").RequireAuthorization(Permissions.PlansRead)
+            .WithSummary("Quota use this period: the tenant's (by its operator plan) and each client key's with a quota, newest key first")
+            .AuthProblems(ErrorCodes.InvalidQuery);
+
+    static async Task<Ok<QuotasView>> ListQuotas(
+        string? limit, string? cursor, TenantDb tenant, TenantLimits plans, Limiter limiter, TimeProvider time, CancellationToken ct)
+    {
+        var page = PageRequest.From(limit, cursor);
+        var now = time.GetUtcNow();
+        QuotaUsageView? own = null;
+        if (await plans.PlanOfAsync(tenant.TenantId, ct) is { HasQuota: true } plan)
+        {
+            own = await UsageAsync(limiter, $"tenant:{tenant.TenantId}", plan.QuotaPeriod!, plan.QuotaLimit!.Value, now, ct);
+        }
+        var keys = await tenant.Keys.AsNoTracking()
+            .Where(k => k.Kind == ApiKey.Client && k.RevokedAt == null && (k.QuotaLimit != null || tenant.Db.RatePlans.Any(p => p.Id == k.PlanId && p.QuotaLimit != null)))
+            .ToPageAsync(page, k => k, ct);
+        var planIds = keys.Data.Select(k => k.PlanId).OfType<string>().Distinct().ToList();
+        var keyPlans = await tenant.Db.RatePlans.AsNoTracking().Where(p => planIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, ct);
+        List<KeyQuotaUsageView> data = [];
+        foreach (var key in keys.Data)
+        {
+            if (KeyLimits.Of(key, key.PlanId is null ? null : keyPlans.GetValueOrDefault(key.PlanId)) is { HasQuota: true } limits)
+            {
+                data.Add(new(key.Id, key.PlanId, await UsageAsync(limiter, "key:" + key.Id, limits.QuotaPeriod!, limits.QuotaLimit!.Value, now, ct)));
+            }
+        }
+        return TypedResults.Ok(new QuotasView(own, data, keys.NextCursor));
+    }
+
+    static async Task<QuotaUsageView> UsageAsync(Limiter limiter, string owner, string period, long limit, DateTimeOffset now, CancellationToken ct)
+    {
+        var (_, end) = QuotaPeriods.Current(period, now);
+        var used = await limiter.UsedAsync($"{owner}:{QuotaPeriods.Label(period, now)}", end, ct);
+        var reset = RateLimitHeaders.Seconds(end - now);
+        return used is { } u
+            ? new QuotaUsageView(period, limit, u, Math.Max(0, limit - u), end, reset)
+            : new QuotaUsageView(period, limit, 0, 0, end, reset, Unavailable: true);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Security.Claims;
+using Keel.Http;
+using Keel.Tenants;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Keel.Limits;
+
+public sealed record RateLimitCheckRequest(string? Namespace, string? Identifier, double? RequestsPerSecond, long? Burst, long? Cost);
+
+public sealed record RateLimitCheckResult(bool Allowed, long Limit, long Remaining, long ResetSeconds, long RetryAfterSeconds);
+
+public static class RateLimitsApi
+{
+    public static RouteHandlerBuilder MapRateLimitsApi(this IEndpointRouteBuilder app) =>
+        app.MapPost("/v1/ratelimits/check", Check).WithTags("Rate plans").RequireAuthorization(Permissions.KeysVerify)
+            .WithSummary("Take from a token bucket of your own").WithDescription(
+                "Limits anything you name: the bucket `{namespace, identifier}` of this tenant holds `burst` tokens and refills at " +
+                "`requests_per_second`; `cost` (default 1, 0 only reads) is taken if available. Exact across nodes when Redis is configured. " +
+                "`reset_seconds` is when the bucket is full again, `retry_after_seconds` when `cost` would be allowed.")
+            .BodyProblems(ErrorCodes.RateLimitUnavailable);
+
+    static async Task<Results<Ok<RateLimitCheckResult>, ProblemHttpResult>> Check(
+        RateLimitCheckRequest body, ClaimsPrincipal user, Limiter limiter, CancellationToken ct)
+    {
+        var check = new Validation()
+            .Require(IsName(body.Namespace, 100), "namespace", "namespace is 1 to 100 characters.")
+            .Require(IsName(body.Identifier, 200), "identifier", "identifier is 1 to 200 characters.")
+            .Require(body.RequestsPerSecond is > 0 and <= 1_000_000, "requests_per_second", "requests_per_second is above 0, at most 1000000.")
+            .Require(body.Burst is >= 1 and <= 1_000_000_000, "burst", "burst is 1 to 1000000000.")
+            .Require(body.Cost is null or (>= 0 and <= 1_000_000_000), "cost", "cost is 0 to 1000000000.");
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        // The tenant is part of the key: two tenants' identical names are different buckets.
+        var key = $"check:{user.TenantId()}:{body.Namespace!.Length}:{body.Namespace}:{body.Identifier}";
+        var taken = await limiter.TakeAsync(key, new BucketSpec(body.RequestsPerSecond!.Value, body.Burst!.Value), body.Cost ?? 1, failOpen: true, ct);
+        var d = taken.Decision;
+        return TypedResults.Ok(new RateLimitCheckResult(d.Allowed, d.Limit, d.Remaining, RateLimitHeaders.Seconds(d.ResetAfter),
+            d.Never ? -1 : RateLimitHeaders.Seconds(d.RetryAfter)));
+    }
+
+    static bool IsName(string? s, int max) => !string.IsNullOrEmpty(s) && s.Length <= max;
+}

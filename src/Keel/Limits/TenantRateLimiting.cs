@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using Keel.Http;
+
+namespace Keel.Limits;
+
+/// <summary>
+/// Limits a tenant's calls to Keel by its operator plan: one token per call from the tenant's bucket,
+/// one unit of its period quota, both taken before the call runs (never counted afterwards, so
+/// concurrent calls cannot overshoot). Every answer to a limited tenant carries <c>RateLimit-Policy</c>
+/// and <c>RateLimit</c>; a refusal is 429 with <c>Retry-After</c>.
+/// </summary>
+internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, LimitsMetrics metrics, TimeProvider time)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.User.FindFirstValue(KeelClaims.Kind) != KeelClaims.ManagementKey
+            || await plans.PlanOfAsync(context.User.TenantId(), context.RequestAborted) is not { } plan)
+        {
+            await next(context);
+            return;
+        }
+        var tenantId = context.User.TenantId();
+        var ct = context.RequestAborted;
+        List<RateLimitHeaders.Entry> entries = [];
+        if (plan.HasRate)
+        {
+            var spec = new BucketSpec(plan.RequestsPerSecond!.Value, plan.Burst ?? (long)Math.Ceiling(plan.RequestsPerSecond!.Value));
+            var taken = await limiter.TakeAsync("tenant:" + tenantId, spec, 1, plan.FailOpen, ct);
+            if (taken.Status == LimitStatus.Unavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, ErrorCodes.RateLimitUnavailable);
+                return;
+            }
+            var d = taken.Decision;
+            entries.Add(new("burst", spec.Burst, RateLimitHeaders.BucketWindow(spec.RequestsPerSecond, spec.Burst), d.Remaining, RateLimitHeaders.Seconds(d.ResetAfter)));
+            metrics.Decided("tenant_rate", d.Allowed);
+            if (!d.Allowed)
+            {
+                Headers(context, entries);
+                context.Response.Headers.RetryAfter = Math.Max(1, RateLimitHeaders.Seconds(d.RetryAfter)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context, ErrorCodes.RateLimitExceeded);
+                return;
+            }
+        }
+        if (plan.HasQuota)
+        {
+            var now = time.GetUtcNow();
+            var (start, end) = QuotaPeriods.Current(plan.QuotaPeriod!, now);
+            var consumed = await limiter.ConsumeAsync($"tenant:{tenantId}:{QuotaPeriods.Label(plan.QuotaPeriod!, now)}", plan.QuotaLimit!.Value, 1, end, plan.FailOpen, ct);
+            if (consumed.Status == LimitStatus.Unavailable)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await Problems.WriteAsync(context, ErrorCodes.RateLimitUnavailable);
+                return;
+            }
+            var q = consumed.Decision;
+            var reset = RateLimitHeaders.Seconds(end - now);
+            entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, (long)(end - start).TotalSeconds, q.Remaining, reset));
+            metrics.Decided("tenant_quota", q.Allowed);
+            if (!q.Allowed && plan.HardCap)
+            {
+                Headers(context, entries);
+                context.Response.Headers.RetryAfter = Math.Max(1, reset).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context, ErrorCodes.QuotaExceeded);
+                return;
+            }
+        }
+        context.Response.OnStarting(() =>
+        {
+            Headers(context, entries);
+            return Task.CompletedTask;
+        });
+        await next(context);
+    }
+
+    static void Headers(HttpContext context, List<RateLimitHeaders.Entry> entries)
+    {
+        if (entries.Count > 0)
+        {
+            context.Response.Headers["RateLimit-Policy"] = RateLimitHeaders.Policy(entries);
+            context.Response.Headers["RateLimit"] = RateLimitHeaders.Current(entries);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Keel.Tests.Infrastructure;
+
+namespace Keel.Tests.Limits;
+
+/// <summary>A Keel node of a test's own, counting in memory or, given a Redis, on Redis.</summary>
+public static class LimitsNode
+{
+    public static async Task<KeelNode> StartAsync(Provider provider, string? redis, string? connectionString = null, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" };
+        if (redis is not null)
+        {
+            settings["Redis:ConnectionString"] = redis + ",abortConnect=false,connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000";
+        }
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings);
+        using var admin = node.ClientWith(KeelFixture.AdminToken);
+        (await admin.GetAsync("/health/live")).EnsureSuccessStatusCode();
+        return node;
+    }
+
+    public static async Task StopAsync(KeelNode node, bool dropDatabase = true)
+    {
+        await node.DisposeAsync();
+        if (dropDatabase && node.Provider == Provider.Postgres)
+        {
+            await TestServers.DropPostgresDatabaseAsync(node.ConnectionString);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Keel.Tests.Infrastructure;
+using Keel.Tests.Keys;
+
+namespace Keel.Tests.Limits;
+
+/// <summary>
+/// Limits when Redis stops and starts again (a real redis-server of the test's own): fail-open plans
+/// fall back to the node's own buckets, fail-closed plans refuse, nothing is a 500, and limits go back
+/// to Redis by themselves.
+/// </summary>
+public abstract class RedisOutageTests(Provider provider)
+{
+    [Fact]
+    public async Task RedisStopsAndStarts_FailOpenFallsBack_FailClosedRefuses_ThenRecovers()
+    {
+        await using var redis = await RestartableRedis.StartAsync();
+        var node = await LimitsNode.StartAsync(provider, redis.Address);
+        try
+        {
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            var open = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "open", rate = new { requests_per_second = 1000, burst = 1000 } })).Json(HttpStatusCode.Created);
+            var closed = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "closed", fail_open = false, rate = new { requests_per_second = 1000, burst = 1000 } })).Json(HttpStatusCode.Created);
+            var openKey = await tenant.Owner.CreateKeyAsync(new { name = "o", plan_id = open.Str("id") });
+            var closedKey = await tenant.Owner.CreateKeyAsync(new { name = "c", plan_id = closed.Str("id") });
+            Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(openKey.Str("key"))).Code());
+            Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(closedKey.Str("key"))).Code());
+            Assert.True(await redis.KeyCountAsync() > 0, "the buckets live in Redis while it is up");
+
+            await redis.StopAsync();
+            Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(openKey.Str("key"))).Code());
+            var refused = await tenant.Owner.VerifyAsync(closedKey.Str("key"));
+            Assert.Equal("RATE_LIMITED", refused.Code());
+            Assert.True(refused.GetProperty("ratelimit").GetProperty("unavailable").GetBoolean());
+            var metrics = await (await admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+            Assert.Contains("keel_limits_degraded 1", metrics, StringComparison.Ordinal);
+
+            await redis.StartAgainAsync();
+            await EventuallyAsync(async () => (await tenant.Owner.VerifyAsync(closedKey.Str("key"))).Code() == "VALID");
+            Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(openKey.Str("key"))).Code());
+            metrics = await (await admin.GetAsync("/metrics")).Content.ReadAsStringAsync();
+            Assert.Contains("keel_limits_degraded 0", metrics, StringComparison.Ordinal);
+            Assert.True(await redis.KeyCountAsync() > 0, "back on Redis");
+        }
+        finally
+        {
+            await LimitsNode.StopAsync(node);
+        }
+    }
+
+    static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Redis was not used again after it came back");
+            await Task.Delay(200);
+        }
+    }
+}
+
+public sealed class RedisOutageTests_Sqlite() : RedisOutageTests(Provider.Sqlite);
+
+public sealed class RedisOutageTests_Postgres() : RedisOutageTests(Provider.Postgres);
