@@ -137,6 +137,19 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends SIGTERM <paramref name="times"/> times in a row, as a shell or an orchestrator may; waits for the exit code.</summary>
+    public async Task<int> TerminateAsync(int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            using var kill = Process.Start("kill", ["-TERM", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+        using var wait = new CancellationTokenSource(ExitTimeout);
+        await _process.WaitForExitAsync(wait.Token);
+        return _process.ExitCode;
+    }
+
     void OnProcessExit(object? sender, EventArgs e) => KillIfAlive();
 
     void KillIfAlive()
