@@ -1,0 +1,12 @@
+namespace Keel.Limits;
+
+/// <summary>Where token buckets live: in this process (<see cref="MemoryBucketStore"/>) or in Redis (<see cref="RedisBucketStore"/>).</summary>
+internal interface IBucketStore
+{
+    /// <summary>
+    /// Takes <paramref name="cost"/> tokens from the bucket <paramref name="key"/> if it holds them, atomically: concurrent
+    /// takes never take more than the bucket holds. A cost of 0 reports the bucket without changing it; a cost above the
+    /// burst is refused and changes nothing. A bucket not seen before starts full.
+    /// </summary>
+    ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct);
+}

@@ -1,0 +1,68 @@
+using StackExchange.Redis;
+
+namespace Keel.Limits;
+
+/// <summary>
+/// Token buckets in Redis, shared by every node: one script checks, refills and takes atomically (Redis runs one
+/// script at a time), so concurrent takes on any number of nodes never take more than a bucket holds. Time is Redis's
+/// own clock (<c>TIME</c>; allowed before writes since Redis 5, which replicates a script's effects rather than the
+/// script), so the nodes' clocks need not agree. A bucket is a hash <c>{t: tokens, ts: microseconds}</c> that expires
+/// when it would be full again, so idle keys disappear. Redis errors propagate (<see cref="RedisException"/>): the
+/// caller decides between failing open and closed.
+/// </summary>
+internal sealed class RedisBucketStore(IDatabaseAsync redis, string keyPrefix, ILogger<RedisBucketStore> logger) : IBucketStore
+{
+    public const string DefaultKeyPrefix = "keel:rl:";
+
+    // Mirrors TokenBucket.Take in microseconds. Numbers are stored with %.17g because Lua's own number-to-string
+    // conversion keeps 14 digits, which would round a microsecond stamp (16 digits) and the tokens.
+    // Returns {allowed, whole tokens remaining, microseconds to retry (-1: never), microseconds to full}.
+    internal static readonly RedisScript Script = new("token bucket", """
+        local rate = tonumber(ARGV[1])
+        local burst = tonumber(ARGV[2])
+        local cost = tonumber(ARGV[3])
+        local clock = redis.call('TIME')
+        local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+        local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+        local tokens = burst
+        local stamp = now
+        if state[1] then
+          local last = tonumber(state[2])
+          if last > stamp then stamp = last end
+          tokens = math.min(burst, tonumber(state[1]) + (stamp - last) * rate / 1000000)
+        end
+        local most = 9007199254740991
+        local allowed = 0
+        local retry = -1
+        if cost <= burst then
+          if tokens >= cost then
+            allowed = 1
+            retry = 0
+          else
+            retry = math.min(most, math.ceil((cost - tokens) * 1000000 / rate))
+          end
+        end
+        if allowed == 1 and cost > 0 then
+          tokens = tokens - cost
+          local full = math.min(most, math.ceil((burst - tokens) * 1000000 / rate))
+          redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'ts', string.format('%.17g', stamp))
+          redis.call('PEXPIRE', KEYS[1], math.ceil(full / 1000))
+        end
+        return {allowed, math.floor(tokens), retry, math.min(most, math.ceil((burst - tokens) * 1000000 / rate))}
+        """);
+
+    readonly RedisKey _prefix = keyPrefix;
+
+    public async ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        spec.ThrowIfInvalid();
+        ArgumentOutOfRangeException.ThrowIfNegative(cost);
+        // StackExchange.Redis cannot take a command back once queued; cancelling only helps before it is sent.
+        ct.ThrowIfCancellationRequested();
+        var result = await Script.EvaluateAsync(redis, _prefix.Append(key), [spec.RequestsPerSecond, spec.Burst, cost], logger);
+        var r = (long[]?)result ?? throw new RedisException($"the token bucket script returned {result}");
+        return new BucketDecision(r[0] == 1, spec.Burst, r[1], r[2] < 0 ? TimeSpan.MaxValue : TokenBucket.Microseconds(r[2]),
+            TokenBucket.Microseconds(r[3]));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Keel.Tests.Limits;
+
+/// <summary>
+/// A redis-server of a test's own (<c>KEEL_REDIS_SERVER</c>, which scripts/test sets), on a free loopback port, for
+/// what must not be done to the shared one: <c>SCRIPT FLUSH</c>, <c>CONFIG RESETSTAT</c>, stopping it.
+/// </summary>
+public sealed class OwnRedisServer : IAsyncDisposable
+{
+    readonly Process _process;
+
+    OwnRedisServer(Process process, int port, ConnectionMultiplexer connection)
+    {
+        _process = process;
+        Port = port;
+        Connection = connection;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Fails fast once the server is gone, rather than queueing commands until it is back.</summary>
+    public ConnectionMultiplexer Connection { get; }
+
+    public IServer Server => Connection.GetServer("127.0.0.1", Port);
+
+    public static async Task<OwnRedisServer> StartAsync()
+    {
+        var binary = Environment.GetEnvironmentVariable("KEEL_REDIS_SERVER")
+            ?? throw new InvalidOperationException("KEEL_REDIS_SERVER is not set: run the tests through ./scripts/test.");
+        var port = FreePort();
+        var process = Process.Start(new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException($"could not start {binary}");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var config = new ConfigurationOptions
+        {
+            EndPoints = { { IPAddress.Loopback, port } },
+            AllowAdmin = true,
+            AbortOnConnectFail = false,
+            BacklogPolicy = BacklogPolicy.FailFast,
+            ConnectTimeout = 1000,
+            AsyncTimeout = 2000,
+        };
+        var connection = await ConnectionMultiplexer.ConnectAsync(config);
+        for (var i = 0; i < 100 && !connection.IsConnected; i++)
+        {
+            await Task.Delay(50);
+        }
+        if (!connection.IsConnected)
+        {
+            process.Kill();
+            throw new InvalidOperationException($"{binary} did not accept connections on port {port}");
+        }
+        return new OwnRedisServer(process, port, connection);
+    }
+
+    /// <summary>The calls of one command since the last <c>CONFIG RESETSTAT</c>, from <c>INFO commandstats</c>.</summary>
+    public async Task<long> CallsAsync(string command)
+    {
+        var info = await Server.InfoRawAsync("commandstats");
+        var line = info!.Split('\n').FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await Connection.DisposeAsync();
+        _process.Dispose();
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
