@@ -92,7 +92,7 @@ public sealed partial class Limiter : IDisposable
         }
     }
 
-    Task<(IBucketStore, IQuotaStore)> RemoteAsync() => LazyInitializer.EnsureInitialized(ref _remote, async () =>
+    Task<(IBucketStore Buckets, IQuotaStore Quotas)> RemoteAsync() => LazyInitializer.EnsureInitialized(ref _remote, async () =>
     {
         var db = (await _redis.GetAsync()).GetDatabase();
         return ((IBucketStore)new RedisBucketStore(db, Prefix + "rl:", _loggers.CreateLogger<RedisBucketStore>()),

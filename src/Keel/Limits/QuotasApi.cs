@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Keel.Http;
 using Keel.Keys;
 using Keel.Storage;

@@ -149,6 +149,34 @@ namespace Keel.Storage.Migrations.Postgres
                     b.ToTable("api_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Limits.QuotaUsage", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTime>("PeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Used")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used");
+
+                    b.HasKey("Key")
+                        .HasName("pk_quota_usage");
+
+                    b.HasIndex("PeriodEnd")
+                        .HasDatabaseName("ix_quota_usage_period_end");
+
+                    b.ToTable("quota_usage", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Limits.RatePlan", b =>
                 {
                     b.Property<string>("Id")
