@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Keel.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,32 +73,8 @@ public abstract class SecretLoggingTests(Provider provider)
             await TestServers.DropPostgresDatabaseAsync(database);
         }
     }
-
-    sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Capture(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-
-        sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
-        }
-    }
 }
+
 
 public sealed class SecretLoggingTests_Sqlite() : SecretLoggingTests(Provider.Sqlite);
 

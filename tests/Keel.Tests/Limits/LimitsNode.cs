@@ -5,7 +5,9 @@ namespace Keel.Tests.Limits;
 /// <summary>A Keel node of a test's own, counting in memory or, given a Redis, on Redis.</summary>
 public static class LimitsNode
 {
-    public static async Task<KeelNode> StartAsync(Provider provider, string? redis, string? connectionString = null, IReadOnlyDictionary<string, string?>? extra = null)
+    public static async Task<KeelNode> StartAsync(
+        Provider provider, string? redis, string? connectionString = null, IReadOnlyDictionary<string, string?>? extra = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" };
         if (redis is not null)
@@ -16,7 +18,7 @@ public static class LimitsNode
         {
             settings[name] = value;
         }
-        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings);
+        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings, services);
         using var admin = node.ClientWith(KeelFixture.AdminToken);
         (await admin.GetAsync("/health/live")).EnsureSuccessStatusCode();
         return node;

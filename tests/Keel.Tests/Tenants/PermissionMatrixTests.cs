@@ -67,6 +67,9 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("GET", "/v1/rate-plans/{plan}", Permissions.PlansRead, HttpStatusCode.OK),
         new("PATCH", "/v1/rate-plans/{plan}", Permissions.PlansWrite, HttpStatusCode.OK, _ => new { name = "renamed by matrix" }),
         new("DELETE", "/v1/rate-plans/{plan}", Permissions.PlansWrite, HttpStatusCode.NoContent),
+        new("POST", "/v1/ratelimits/check", Permissions.KeysVerify, HttpStatusCode.OK,
+            _ => new { @namespace = "matrix", identifier = "x", requests_per_second = 1, burst = 1 }),
+        new("GET", "/v1/quotas", Permissions.UsageRead, HttpStatusCode.OK),
     ];
 
     public static IEnumerable<object[]> Matrix() =>
