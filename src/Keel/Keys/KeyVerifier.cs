@@ -25,7 +25,7 @@ public sealed record VerifyResult(
 /// quota. No database write per request; use is recorded in memory. A key refused by its rate limit
 /// does not spend quota.
 /// </summary>
-public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, TimeProvider time)
+public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, QuotaEvents quotaEvents, TimeProvider time)
 {
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
@@ -47,7 +47,7 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
         QuotaUsageView? quota = null;
         if (code == VerifyCodes.Valid && key.Limits is { } limits)
         {
-            (code, ratelimit, quota) = await LimitAsync(key.Id, limits, cost, ct);
+            (code, ratelimit, quota) = await LimitAsync(key.TenantId, key.Id, limits, cost, ct);
         }
         if (code == VerifyCodes.Valid)
         {
@@ -57,7 +57,7 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
             key.ExpiresAt, ratelimit, quota));
     }
 
-    async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string keyId, KeyLimits limits, long cost, CancellationToken ct)
+    async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string tenantId, string keyId, KeyLimits limits, long cost, CancellationToken ct)
     {
         RatelimitView? ratelimit = null;
         if (limits.HasRate)
@@ -88,6 +88,10 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
         }
         var d = consumed.Decision;
         var quota = new QuotaUsageView(period, d.Limit, d.Used, d.Remaining, end, reset);
+        if (d.Allowed)
+        {
+            await quotaEvents.AnnounceAsync(tenantId, keyId, quota, cost, limits.SoftLimits, ct);
+        }
         // Without a hard cap the quota is only watched: the call goes through, the count stops at the limit.
         return (!d.Allowed && limits.HardCap ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota);
     }

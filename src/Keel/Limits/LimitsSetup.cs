@@ -10,6 +10,7 @@ public static class LimitsSetup
         // Every node flushes its own in-memory quota counters, whatever its role.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QuotaLedger>());
         builder.Services.AddSingleton<Limiter>();
+        builder.Services.AddSingleton<QuotaEvents>();
         return builder;
     }
 

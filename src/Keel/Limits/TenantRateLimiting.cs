@@ -9,7 +9,7 @@ namespace Keel.Limits;
 /// concurrent calls cannot overshoot). Every answer to a limited tenant carries <c>RateLimit-Policy</c>
 /// and <c>RateLimit</c>; a refusal is 429 with <c>Retry-After</c>.
 /// </summary>
-internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, LimitsMetrics metrics, TimeProvider time)
+internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, QuotaEvents quotaEvents, LimitsMetrics metrics, TimeProvider time)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -58,6 +58,11 @@ internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plan
             var reset = RateLimitHeaders.Seconds(end - now);
             entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, (long)(end - start).TotalSeconds, q.Remaining, reset));
             metrics.Decided("tenant_quota", q.Allowed);
+            if (q.Allowed)
+            {
+                await quotaEvents.AnnounceAsync(tenantId, null,
+                    new QuotaUsageView(plan.QuotaPeriod!, q.Limit, q.Used, q.Remaining, end, reset), 1, plan.SoftLimits, ct);
+            }
             if (!q.Allowed && plan.HardCap)
             {
                 Headers(context, entries);

@@ -17,8 +17,8 @@ public static partial class EventTypeNames
         [KeyRevoked] = "A key was revoked.",
         [KeyRotated] = "A key was rotated; the payload names the old key and its successor.",
         ["key.expiring"] = "A key expires soon (Keys:ExpiryNoticeDays before expires_at).",
-        ["quota.threshold_reached"] = "A quota's soft limit was reached in this period.",
-        ["quota.exhausted"] = "A quota's hard cap was reached in this period.",
+        ["quota.threshold_reached"] = "A quota's soft limit (a fraction of its limit) was reached in this period; once per threshold per period.",
+        ["quota.exhausted"] = "A quota was used up in this period; once per period.",
         [EndpointDisabled] = "An endpoint was disabled after failing for Webhooks:DisableAfter or answering 410 Gone.",
         ["anomaly.detected"] = "Traffic or authentication failures left their expected range.",
     };
