@@ -33,6 +33,8 @@ public sealed class ApiKey : IHasId
     /// <summary>Set on a rotated key: the successor that replaces it once the grace period ends.</summary>
     public string? RotatedToId { get; set; }
     public string? RotatedFromId { get; init; }
+    /// <summary>When <c>key.expiring</c> was announced for the current <see cref="ExpiresAt"/>; a new expiry clears it.</summary>
+    public DateTime? ExpiryNoticeAt { get; set; }
     /// <summary>The tenant's rate plan checked at verify (client keys).</summary>
     public string? PlanId { get; set; }
     /// <summary>This key's own bucket, overriding its plan's.</summary>
@@ -73,6 +75,9 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         // No foreign key: SQLite would rebuild the table to add one. The API checks the plan exists and
         // refuses to delete a plan in use; this index makes that check cheap.
         key.HasIndex(k => k.PlanId);
+        // The expiry scan reads only keys with an expiry not yet announced.
+        key.HasIndex(k => k.ExpiresAt).HasFilter("expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL")
+            .HasDatabaseName("ix_api_keys_expiry_notice_due");
         key.HasIndex(k => k.Hash).IsUnique();
         key.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -169,6 +169,7 @@ public static class KeysApi
         if (body.ExpiresAt.IsSet)
         {
             key.ExpiresAt = body.ExpiresAt.Value?.UtcDateTime;
+            key.ExpiryNoticeAt = null; // a new expiry gets its own notice
         }
         if (body.PlanId.IsSet)
         {

@@ -33,6 +33,13 @@ public sealed class KeysOptions
     [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Keys:ChangeChannelName must be a lowercase identifier (letters, digits, '_').")]
     public string ChangeChannelName { get; set; } = "keel_key_changes";
 
+    /// <summary>How many days before <c>expires_at</c> a <c>key.expiring</c> event announces it.</summary>
+    [Range(0, 365, ErrorMessage = "Keys:ExpiryNoticeDays must be from 0 to 365 (0: no notice).")]
+    public int ExpiryNoticeDays { get; set; } = 7;
+
+    /// <summary>How often worker nodes look for keys entering their notice period.</summary>
+    public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Grace period of a rotation when the request names none.</summary>
     public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);
 }

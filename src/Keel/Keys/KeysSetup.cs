@@ -13,6 +13,8 @@ public static class KeysSetup
         builder.Services.AddHostedService<KeyChangeListener>();
         builder.Services.AddSingleton<LastUsedFlusher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUsedFlusher>());
+        builder.Services.AddSingleton<KeyExpiryNotifier>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyExpiryNotifier>());
         return builder;
     }
 }

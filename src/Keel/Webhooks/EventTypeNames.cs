@@ -8,6 +8,7 @@ public static partial class EventTypeNames
     public const string KeyCreated = "key.created";
     public const string KeyRevoked = "key.revoked";
     public const string KeyRotated = "key.rotated";
+    public const string KeyExpiring = "key.expiring";
     public const string EndpointDisabled = "endpoint.disabled";
 
     /// <summary>Types Keel publishes itself; tenants may subscribe to them but not publish them.</summary>
@@ -16,7 +17,7 @@ public static partial class EventTypeNames
         [KeyCreated] = "A key was created. The payload is the key as GET /v1/keys/{id} shows it.",
         [KeyRevoked] = "A key was revoked.",
         [KeyRotated] = "A key was rotated; the payload names the old key and its successor.",
-        ["key.expiring"] = "A key expires soon (Keys:ExpiryNoticeDays before expires_at).",
+        [KeyExpiring] = "A key expires soon (Keys:ExpiryNoticeDays before expires_at).",
         ["quota.threshold_reached"] = "A quota's soft limit (a fraction of its limit) was reached in this period; once per threshold per period.",
         ["quota.exhausted"] = "A quota was used up in this period; once per period.",
         [EndpointDisabled] = "An endpoint was disabled after failing for Webhooks:DisableAfter or answering 410 Gone.",

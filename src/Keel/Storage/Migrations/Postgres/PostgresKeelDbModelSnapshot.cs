@@ -43,6 +43,10 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
+                    b.Property<DateTime?>("ExpiryNoticeAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expiry_notice_at");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -138,6 +142,10 @@ namespace Keel.Storage.Migrations.Postgres
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_api_keys_expiry_notice_due")
+                        .HasFilter("expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL");
 
                     b.HasIndex("Hash")
                         .IsUnique()

@@ -37,6 +37,10 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("expires_at");
 
+                    b.Property<DateTime?>("ExpiryNoticeAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expiry_notice_at");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -132,6 +136,10 @@ namespace Keel.Storage.Migrations.Sqlite
 
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_api_keys_expiry_notice_due")
+                        .HasFilter("expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL");
 
                     b.HasIndex("Hash")
                         .IsUnique()

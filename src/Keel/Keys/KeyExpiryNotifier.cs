@@ -1,0 +1,83 @@
+using Keel.Http;
+using Keel.Storage;
+using Keel.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Keys;
+
+/// <summary>
+/// Announces <c>key.expiring</c> <c>Keys:ExpiryNoticeDays</c> before a key's <c>expires_at</c>. Runs on
+/// worker nodes; several may run at once because each key is claimed by a conditional update that sets
+/// <c>expiry_notice_at</c>, in the transaction that stages its event, so each expiry is announced once.
+/// Keys already rotated are left out: <c>key.rotated</c> said when they end.
+/// </summary>
+internal sealed partial class KeyExpiryNotifier(
+    IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<KeysOptions> options, IOptions<KeelOptions> keel,
+    ILogger<KeyExpiryNotifier> logger) : BackgroundService
+{
+    const int Batch = 200;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!keel.Value.RunsWorkers || options.Value.ExpiryNoticeDays == 0)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ScanOnceAsync(stoppingToken);
+                await Task.Delay(options.Value.ExpiryScanInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                ScanFailed(logger, e);
+                await Task.Delay(options.Value.ExpiryScanInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Announces every key now inside its notice period; returns how many.</summary>
+    public async Task<int> ScanOnceAsync(CancellationToken ct)
+    {
+        var announced = 0;
+        while (true)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+            var now = time.GetUtcNow().UtcDateTime;
+            var horizon = now.AddDays(options.Value.ExpiryNoticeDays);
+            var due = await db.Keys.AsNoTracking()
+                .Where(k => k.ExpiresAt != null && k.ExpiryNoticeAt == null && k.RevokedAt == null && k.ExpiresAt > now && k.ExpiresAt <= horizon && k.RotatedToId == null)
+                .OrderBy(k => k.ExpiresAt).Take(Batch).ToListAsync(ct);
+            foreach (var key in due)
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                var claimed = await db.Keys.Where(k => k.TenantId == key.TenantId && k.Id == key.Id && k.ExpiryNoticeAt == null && k.ExpiresAt == key.ExpiresAt)
+                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiryNoticeAt, now), ct);
+                if (claimed == 1)
+                {
+                    var staged = await outbox.StageAsync(db, key.TenantId, EventTypeNames.KeyExpiring, KeyView.From(key, now), ct);
+                    await db.SaveChangesAsync(ct);
+                    await tx.CommitAsync(ct);
+                    await outbox.WakeAsync(db, staged, ct);
+                    announced++;
+                }
+                db.ChangeTracker.Clear();
+            }
+            if (due.Count < Batch)
+            {
+                return announced;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "The key expiry scan failed; trying again at the next interval")]
+    static partial void ScanFailed(ILogger logger, Exception exception);
+}
