@@ -1,6 +1,7 @@
 using Keel.Http;
 using Keel.Keys;
 using Keel.Storage;
+using Keel.Webhooks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
@@ -14,6 +15,7 @@ public static class Observability
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddMeter(KeyMetrics.MeterName)
+            .AddMeter(WebhookMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealth>("storage", tags: ["ready"])
