@@ -6,5 +6,6 @@ var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside 
 {
     VerifyScenario.Command(),
     PaginationScenario.Command(),
+    StormScenario.Command(),
 };
 return await root.Parse(args).InvokeAsync();
