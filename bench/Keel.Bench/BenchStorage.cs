@@ -6,20 +6,29 @@ using Npgsql;
 
 namespace Keel.Bench;
 
-/// <summary>Direct connections to the database a <see cref="KeelServer"/> uses, for setup work that is not measured.</summary>
-public sealed class BenchStorage(KeelServer server)
+/// <summary>Direct connections to the database Keel uses, for setup work and checks that are not measured.</summary>
+public sealed class BenchStorage(bool isPostgres, string connectionString)
 {
-    readonly StorageOptions _options = server.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+    /// <summary>The storage of a <see cref="KeelServer"/> in this process, as Keel itself resolved it.</summary>
+    public BenchStorage(KeelServer server)
+        : this(server.Services.GetRequiredService<IOptions<StorageOptions>>().Value)
+    {
+    }
 
-    public bool IsPostgres => _options.IsPostgres;
+    BenchStorage(StorageOptions options)
+        : this(options.IsPostgres, options.EffectiveConnectionString)
+    {
+    }
+
+    public bool IsPostgres => isPostgres;
 
     public string ProviderName => IsPostgres ? "PostgreSQL" : "SQLite";
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
         DbConnection connection = IsPostgres
-            ? new NpgsqlConnection(_options.EffectiveConnectionString)
-            : new SqliteConnection(_options.EffectiveConnectionString);
+            ? new NpgsqlConnection(connectionString)
+            : new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         return connection;
     }

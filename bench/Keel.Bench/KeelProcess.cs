@@ -7,7 +7,8 @@ namespace Keel.Bench;
 /// <summary>
 /// Keel as a separate process: <c>dotnet keel.dll serve</c> from the bench's own output folder (the
 /// project reference copies <c>keel.dll</c> and its runtimeconfig there), on a free loopback port, a
-/// fresh SQLite file in a temporary folder, the bench admin token and log level Warning. Its own GC and
+/// fresh SQLite file in a temporary folder (or the storage a scenario's settings name), the bench admin
+/// token and log level Warning. Its own GC and
 /// thread pool, the same cores. Its output is drained (to stderr) so the pipes never fill; the process
 /// tree is killed on dispose and, should the bench exit without disposing (watchdog), at process exit.
 /// </summary>
@@ -30,7 +31,12 @@ public sealed class KeelProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<KeelProcess> StartAsync(CancellationToken ct)
+    /// <summary>The process id, to read its CPU time.</summary>
+    public int Id => _process.Id;
+
+    /// <param name="settings">Configuration on top of the bench defaults, passed as <c>--Key=Value</c> (the last of a key wins).</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<KeelProcess> StartAsync(IReadOnlyDictionary<string, string?>? settings, CancellationToken ct)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "keel.dll");
         if (!File.Exists(dll) || !File.Exists(Path.Combine(AppContext.BaseDirectory, "keel.runtimeconfig.json")))
@@ -53,6 +59,10 @@ public sealed class KeelProcess : IAsyncDisposable
             $"--Keel:AdminToken={KeelServer.AdminToken}", "--Logging:LogLevel:Default=Warning"])
         {
             start.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            start.ArgumentList.Add($"--{key}={value}");
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";

@@ -65,8 +65,16 @@ public static class LoadGenerator
         return new RunResult(request.Name, latency.Count, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc);
     }
 
+    public static Task<RunResult> OpenLoopAsync(
+        HttpClient client, BenchRequest request, int rate, TimeSpan duration, CancellationToken ct) =>
+        OpenLoopAsync(request.Name, (_, _) => request.SendAsync(client, ct), rate, duration, ct);
+
+    /// <summary>
+    /// The open loop for any request: <paramref name="send"/> gets the request's number and its scheduled
+    /// <see cref="Stopwatch"/> timestamp, and returns null when the answer was right, else what was wrong.
+    /// </summary>
     public static async Task<RunResult> OpenLoopAsync(
-        HttpClient client, BenchRequest request, int rate, TimeSpan duration, CancellationToken ct)
+        string name, Func<long, long, Task<string?>> send, int rate, TimeSpan duration, CancellationToken ct)
     {
         var total = Math.Min(MaxRequestsPerRun, (long)(rate * duration.TotalSeconds));
         var interval = (double)Stopwatch.Frequency / rate;
@@ -85,13 +93,13 @@ public static class LoadGenerator
             }
         }
 
-        async Task SendAsync(long scheduled)
+        async Task SendAsync(long index, long scheduled)
         {
             try
             {
                 var sent = Stopwatch.GetTimestamp();
                 lag.RecordTicks(scheduled, sent);
-                var error = await request.SendAsync(client, ct);
+                var error = await send(index, scheduled);
                 var end = Stopwatch.GetTimestamp();
                 latency.RecordTicks(scheduled, end);
                 fromSend.RecordTicks(sent, end);
@@ -118,14 +126,52 @@ public static class LoadGenerator
                     continue;
                 }
                 Interlocked.Increment(ref inFlight);
-                _ = SendAsync(scheduled);
+                _ = SendAsync(attempted, scheduled);
             }
             Release();
         })
         { IsBackground = true, Name = "open-loop dispatcher" };
         dispatcher.Start();
         await done.Task.WaitAsync(duration + DrainTimeout, ct);
-        return new RunResult(request.Name, attempted, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc, lag, fromSend);
+        return new RunResult(name, attempted, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc, lag, fromSend);
+    }
+
+    /// <summary>
+    /// A closed loop over a fixed number of requests: <paramref name="workers"/> workers take the next request
+    /// number (0 to <paramref name="total"/> - 1) and send it with <paramref name="send"/> when their last one was
+    /// answered, until every number is taken or <paramref name="limit"/> has passed.
+    /// </summary>
+    public static async Task<RunResult> CountedLoopAsync(
+        string name, Func<long, Task<string?>> send, int workers, long total, TimeSpan limit, CancellationToken ct)
+    {
+        total = Math.Min(total, MaxRequestsPerRun);
+        var latency = new LatencyHistogram();
+        var errors = new ErrorTally();
+        long next = -1;
+        var gc = GcStats.Now();
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        var tasks = new Task[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            tasks[w] = Task.Run(async () =>
+            {
+                while (!ct.IsCancellationRequested && Interlocked.Increment(ref next) is var i && i < total)
+                {
+                    var sent = Stopwatch.GetTimestamp();
+                    if (sent >= deadline)
+                    {
+                        errors.Add("not sent: the run's time limit passed");
+                        continue;
+                    }
+                    var error = await send(i);
+                    latency.RecordTicks(sent, Stopwatch.GetTimestamp());
+                    errors.Add(error);
+                }
+            }, ct);
+        }
+        await Task.WhenAll(tasks);
+        return new RunResult(name, Math.Min(total, Interlocked.Read(ref next)), errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside 
 {
     VerifyScenario.Command(),
     PaginationScenario.Command(),
+    StormScenario.Command(),
     RateLimitScenario.Command(),
 };
 return await root.Parse(args).InvokeAsync();

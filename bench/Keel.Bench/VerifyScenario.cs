@@ -38,7 +38,7 @@ public static class VerifyScenario
         // In-process only: the counter sees the EF Core commands of this process.
         using var commands = keelProcess ? null : new DbCommandCounter();
         await using var inProcess = keelProcess ? null : await KeelServer.StartAsync(null, ct);
-        await using var ownProcess = keelProcess ? await KeelProcess.StartAsync(ct) : null;
+        await using var ownProcess = keelProcess ? await KeelProcess.StartAsync(null, ct) : null;
         using var client = LoadGenerator.CreateClient(inProcess?.BaseAddress ?? ownProcess!.BaseAddress);
         var managementKey = await KeelApi.CreateTenantAsync(client, "bench", ct);
         var clientKey = await KeelApi.CreateKeyAsync(client, managementKey, new { name = "bench client", prefix = "bench" }, ct);

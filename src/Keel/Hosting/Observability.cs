@@ -1,6 +1,7 @@
 using Keel.Http;
 using Keel.Keys;
 using Keel.Storage;
+using Keel.Webhooks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 
@@ -13,7 +14,9 @@ public static class Observability
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
-            .AddMeter(KeyMetrics.MeterName, Webhooks.WebhookMetrics.MeterName, Limits.LimitsMetrics.MeterName)
+            .AddMeter(KeyMetrics.MeterName)
+            .AddMeter(WebhookMetrics.MeterName)
+            .AddMeter(Limits.LimitsMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<StorageHealth>("storage", tags: ["ready"])

@@ -1,7 +1,9 @@
 using System.Net;
+using Keel.Storage;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Keys;
 using Keel.Webhooks;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Tests.Webhooks;
@@ -70,6 +72,78 @@ public abstract class WorkerTests(Provider provider)
             await WebhookFixture.StopAsync(api);
         }
     }
+
+    [Fact]
+    public async Task Recorder_StaleLeaseToken_WritesNothing_LeavesTheDeliveryToTheNewHolder()
+    {
+        var node = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver);
+            await tenant.Owner.PublishAsync("a.b", new { i = 1 });
+            await tenant.Owner.PublishAsync("a.b", new { i = 2 });
+            var recorder = node.Services.GetRequiredService<DeliveryRecorder>();
+            var now = DateTime.UtcNow;
+            // The first worker claims both; its lease runs out and a second worker claims one of them again.
+            var first = await ClaimAsync(node, now, 10);
+            var holder = (await ClaimAsync(node, now.AddMinutes(2), 1)).Single();
+            var stale = first.Single(d => d.Id == holder.Id);
+            var other = first.Single(d => d.Id != holder.Id);
+
+            // The first worker records both in one batch: its outcome for the taken-over one is fenced off, attempt and all.
+            await recorder.RecordAsync([Outcome(stale, 200, OutcomeKind.Succeeded, null), Outcome(other, 200, OutcomeKind.Succeeded, null)], CancellationToken.None);
+            var afterStale = await DeliveryAsync(node, holder.Id);
+            Assert.Equal((Delivery.Pending, 0, holder.LeaseToken), (afterStale.Status, afterStale.AttemptCount, afterStale.LeaseToken));
+            Assert.Empty(await tenant.Owner.AttemptsOfAsync(holder.Id));
+            var recorded = await DeliveryAsync(node, other.Id);
+            Assert.Equal((Delivery.Succeeded, 1, other.LeaseToken + 1), (recorded.Status, recorded.AttemptCount, recorded.LeaseToken));
+            Assert.Single(await tenant.Owner.AttemptsOfAsync(other.Id));
+
+            var retryAt = new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc).AddHours(1);
+            await recorder.RecordAsync([Outcome(holder, 500, OutcomeKind.Retry, retryAt)], CancellationToken.None);
+            var retried = await DeliveryAsync(node, holder.Id);
+            Assert.Equal((Delivery.Pending, 1, 1, 500, retryAt, holder.LeaseToken + 1),
+                (retried.Status, retried.AttemptCount, retried.RoundFailures, retried.LastStatusCode, retried.NextAttemptAt, retried.LeaseToken));
+            Assert.Null(retried.CompletedAt);
+
+            var last = (await ClaimAsync(node, retryAt, 10)).Single();
+            await recorder.RecordAsync([Outcome(last, 200, OutcomeKind.Succeeded, null)], CancellationToken.None);
+            var done = await DeliveryAsync(node, holder.Id);
+            Assert.Equal((Delivery.Succeeded, 2, 1, 200), (done.Status, done.AttemptCount, done.RoundFailures, done.LastStatusCode));
+            Assert.NotNull(done.CompletedAt);
+            Assert.Equal(2, (await tenant.Owner.AttemptsOfAsync(holder.Id)).Length);
+            Assert.Empty(receiver.Requests);
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
+        }
+    }
+
+    static async Task<List<Delivery>> ClaimAsync(KeelNode node, DateTime now, int limit)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        return await DeliveryClaims.ClaimAsync(scope.ServiceProvider.GetRequiredService<KeelDb>(), now, now.AddMinutes(1), limit, CancellationToken.None);
+    }
+
+    static async Task<Delivery> DeliveryAsync(KeelNode node, string id)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<KeelDb>().Deliveries.AsNoTracking().SingleAsync(d => d.Id == id);
+    }
+
+    static AttemptOutcome Outcome(Delivery claimed, int status, OutcomeKind kind, DateTime? next) => new(claimed, new DeliveryAttempt
+    {
+        Id = Ids.New("att"),
+        TenantId = claimed.TenantId,
+        DeliveryId = claimed.Id,
+        EndpointId = claimed.EndpointId,
+        AttemptedAt = DateTime.UtcNow,
+        StatusCode = status,
+    }, kind, next);
 
     [Fact]
     public async Task RedirectToPrivateAddress_IsNotFollowed()

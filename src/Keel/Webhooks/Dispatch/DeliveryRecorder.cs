@@ -8,7 +8,8 @@ namespace Keel.Webhooks;
 /// Writes a batch of outcomes in one transaction: the attempts, each delivery's new state (only if the
 /// worker still holds its lease: the fencing token is the concurrency token of the update), and the
 /// endpoints' health, disabling those that failed for too long or answered 410 (with an
-/// <c>endpoint.disabled</c> event through the outbox, in the same transaction).
+/// <c>endpoint.disabled</c> event through the outbox, in the same transaction). On PostgreSQL the
+/// attempts and deliveries are written by <see cref="OutcomeStatements"/>: the same rows, in one statement.
 /// </summary>
 internal sealed partial class DeliveryRecorder(
     IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<WebhooksOptions> options, ILogger<DeliveryRecorder> logger)
@@ -44,11 +45,18 @@ internal sealed partial class DeliveryRecorder(
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
         var now = time.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        foreach (var outcome in outcomes)
+        if (db is PostgresKeelDb)
         {
-            Apply(db, outcome, now);
+            await OutcomeStatements.WriteAsync(db, outcomes, now, ct);
         }
-        await SaveFencedAsync(db, ct);
+        else
+        {
+            foreach (var outcome in outcomes)
+            {
+                Apply(db, outcome, now);
+            }
+            await SaveFencedAsync(db, ct);
+        }
         var disabled = await UpdateEndpointHealthAsync(db, outcomes, now, ct);
         await tx.CommitAsync(ct);
         if (disabled > 0)
@@ -119,7 +127,7 @@ internal sealed partial class DeliveryRecorder(
         entry.Property(x => x.LeaseToken).IsModified = true;
     }
 
-    /// <summary>Saves; a delivery whose lease was taken over is skipped (the new holder records it), its attempt kept.</summary>
+    /// <summary>Saves; a delivery whose lease was taken over is skipped with its attempt (the new holder records its own).</summary>
     static async Task SaveFencedAsync(KeelDb db, CancellationToken ct)
     {
         for (var round = 0; ; round++)

@@ -7,6 +7,12 @@ internal sealed class WebhookMetrics
 {
     public const string MeterName = "Keel.Webhooks";
 
+    // Without advice an exporter's default buckets start at 5 (seconds here): every lag would share one bucket.
+    static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    };
+
     readonly Counter<long> _attempts;
     readonly Histogram<double> _duration;
     readonly Histogram<double> _lag;
@@ -15,8 +21,8 @@ internal sealed class WebhookMetrics
     {
         var meter = meters.Create(MeterName);
         _attempts = meter.CreateCounter<long>("keel.webhooks.attempts", description: "Delivery attempts by outcome.");
-        _duration = meter.CreateHistogram<double>("keel.webhooks.attempt.duration", "s", "Time from sending an attempt to its answer.");
-        _lag = meter.CreateHistogram<double>("keel.webhooks.delivery.lag", "s", "Time from publish to a delivery's first attempt.");
+        _duration = meter.CreateHistogram("keel.webhooks.attempt.duration", "s", "Time from sending an attempt to its answer.", advice: SecondsBuckets);
+        _lag = meter.CreateHistogram("keel.webhooks.delivery.lag", "s", "Time from publish to a delivery's first attempt.", advice: SecondsBuckets);
     }
 
     public void Attempted(OutcomeKind outcome, TimeSpan duration)
