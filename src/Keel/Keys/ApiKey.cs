@@ -35,6 +35,13 @@ public sealed class ApiKey : IHasId
     public string? RotatedFromId { get; init; }
     /// <summary>When <c>key.expiring</c> was announced for the current <see cref="ExpiresAt"/>; a new expiry clears it.</summary>
     public DateTime? ExpiryNoticeAt { get; set; }
+    /// <summary>Credits left on a usage-limited key (each verify spends its cost); null: not usage-limited.</summary>
+    public long? Remaining { get; set; }
+    /// <summary><c>day</c> or <c>month</c>: at each UTC period start the balance is set back to <see cref="RefillAmount"/>.</summary>
+    public string? RefillInterval { get; set; }
+    public long? RefillAmount { get; set; }
+    /// <summary>The start of the period the balance belongs to; a verify in a later period refills first.</summary>
+    public DateTime? RefilledAt { get; set; }
     /// <summary>The tenant's rate plan checked at verify (client keys).</summary>
     public string? PlanId { get; set; }
     /// <summary>This key's own bucket, overriding its plan's.</summary>
@@ -72,6 +79,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.Property(k => k.RotatedFromId).HasMaxLength(40);
         key.Property(k => k.PlanId).HasMaxLength(40);
         key.Property(k => k.QuotaPeriod).HasMaxLength(8);
+        key.Property(k => k.RefillInterval).HasMaxLength(8);
         // No foreign key: SQLite would rebuild the table to add one. The API checks the plan exists and
         // refuses to delete a plan in use; this index makes that check cheap.
         key.HasIndex(k => k.PlanId);

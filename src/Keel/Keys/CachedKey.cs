@@ -20,6 +20,8 @@ public sealed class CachedKey
     public DateTime? RevokedAt { get; init; }
     /// <summary>The rate limit and quota checked at verify (the key's own numbers over its plan's); null: unlimited.</summary>
     public Limits.KeyLimits? Limits { get; init; }
+    /// <summary>Verify spends credits from the database row (the balance itself is never cached).</summary>
+    public bool UsageLimited { get; init; }
 
     public static CachedKey From(ApiKey key, Limits.RatePlan? plan = null) => new()
     {
@@ -34,6 +36,7 @@ public sealed class CachedKey
         ExpiresAt = key.ExpiresAt,
         RevokedAt = key.RevokedAt,
         Limits = global::Keel.Limits.KeyLimits.Of(key, plan),
+        UsageLimited = key.Remaining is not null,
     };
 
     public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);

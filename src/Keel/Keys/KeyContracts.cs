@@ -6,11 +6,15 @@ namespace Keel.Keys;
 
 public sealed record CreateKeyRequest(
     string? Kind, string? Name, string? Prefix, string? OwnerId, List<string>? Scopes, JsonElement? Meta,
-    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota);
+    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota, long? Remaining, RefillSpec? Refill);
 
 public sealed record UpdateKeyRequest(
     PatchField<string> Name, PatchField<List<string>> Scopes, PatchField<JsonElement?> Meta, PatchField<DateTimeOffset?> ExpiresAt,
-    PatchField<string?> PlanId, PatchField<Limits.RateSpec?> Rate, PatchField<KeyQuotaSpec?> Quota);
+    PatchField<string?> PlanId, PatchField<Limits.RateSpec?> Rate, PatchField<KeyQuotaSpec?> Quota,
+    PatchField<long?> Remaining, PatchField<RefillSpec?> Refill);
+
+/// <summary>Sets a usage-limited key's balance back to <c>amount</c> at each UTC day or month start.</summary>
+public sealed record RefillSpec(string? Interval, long? Amount);
 
 /// <summary>A key's own quota, overriding its plan's limit (soft limits and the hard cap come from the plan).</summary>
 public sealed record KeyQuotaSpec(string? Period, long? Limit);
@@ -48,6 +52,9 @@ public record KeyView
     public Limits.RateView? Rate { get; init; }
     /// <summary>The key's own quota, overriding its plan's; null when the plan decides.</summary>
     public KeyQuotaView? Quota { get; init; }
+    /// <summary>Credits left, as of the last verify (a refill due is applied at the next one); null when not usage-limited.</summary>
+    public long? Remaining { get; init; }
+    public RefillSpec? Refill { get; init; }
 
     public static KeyView From(ApiKey k, DateTime now) => new()
     {
@@ -71,6 +78,8 @@ public record KeyView
         PlanId = k.PlanId,
         Rate = k.RateRequestsPerSecond is { } rps ? new Limits.RateView(rps, k.RateBurst ?? (long)Math.Ceiling(rps)) : null,
         Quota = k is { QuotaPeriod: { } period, QuotaLimit: { } limit } ? new KeyQuotaView(period, limit) : null,
+        Remaining = k.Remaining,
+        Refill = k is { RefillInterval: { } interval, RefillAmount: { } amount } ? new RefillSpec(interval, amount) : null,
     };
 }
 

@@ -18,14 +18,16 @@ public static class VerifyCodes
 
 public sealed record VerifyResult(
     bool Valid, string Code, string? KeyId, string? OwnerId, IReadOnlyList<string>? Scopes, JsonElement? Meta,
-    DateTime? ExpiresAt, object? Ratelimit, object? Quota);
+    DateTime? ExpiresAt, object? Ratelimit, object? Quota, long? Remaining = null);
 
 /// <summary>
 /// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes → rate limit →
-/// quota. No database write per request; use is recorded in memory. A key refused by its rate limit
-/// does not spend quota.
+/// quota → credits. No database write per request (except spending a usage-limited key's credits);
+/// use is recorded in memory. A key refused by its rate limit does not spend quota, and a refused
+/// call spends no credits.
 /// </summary>
-public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, QuotaEvents quotaEvents, TimeProvider time)
+public sealed class KeyVerifier(
+    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, QuotaEvents quotaEvents, KeyCredits credits, TimeProvider time)
 {
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
@@ -45,16 +47,23 @@ public sealed class KeyVerifier(KeyCache cache, LastUsedTracker lastUsed, KeyMet
         };
         RatelimitView? ratelimit = null;
         QuotaUsageView? quota = null;
+        long? remaining = null;
         if (code == VerifyCodes.Valid && key.Limits is { } limits)
         {
             (code, ratelimit, quota) = await LimitAsync(key.TenantId, key.Id, limits, cost, ct);
+        }
+        // Credits last: a call the rate limit or the quota refused spends none of them.
+        if (code == VerifyCodes.Valid && key.UsageLimited)
+        {
+            (var spent, remaining) = await credits.SpendAsync(key.TenantId, key.Id, cost, time.GetUtcNow(), ct);
+            code = spent ? VerifyCodes.Valid : VerifyCodes.QuotaExceeded;
         }
         if (code == VerifyCodes.Valid)
         {
             lastUsed.Touch(key.TenantId, key.Id);
         }
         return Done(new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
-            key.ExpiresAt, ratelimit, quota));
+            key.ExpiresAt, ratelimit, quota, remaining));
     }
 
     async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string tenantId, string keyId, KeyLimits limits, long cost, CancellationToken ct)

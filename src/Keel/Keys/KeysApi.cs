@@ -55,6 +55,7 @@ public static class KeysApi
         CheckScopes(check, body.Scopes);
         CheckMeta(check, body.Meta);
         CheckLimits(check, kind, body.PlanId, body.Rate, body.Quota);
+        CheckCredits(check, kind, body.Remaining, body.Refill);
         if (kind == ApiKey.Management)
         {
             check.Require(Roles.Exists(body.Role), "role", $"A management key needs a role: {string.Join(", ", Roles.Names)}.")
@@ -83,6 +84,8 @@ public static class KeysApi
         key.PlanId = body.PlanId;
         SetRate(key, body.Rate);
         SetQuota(key, body.Quota);
+        key.Remaining = body.Remaining ?? body.Refill?.Amount;
+        SetRefill(key, body.Refill, now);
         tenant.Db.Keys.Add(key);
         var view = KeyView.From(key, now);
         var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyCreated, view, ct);
@@ -130,6 +133,7 @@ public static class KeysApi
         CheckScopes(check, body.Scopes.Value);
         CheckMeta(check, body.Meta.Value);
         CheckLimits(check, ApiKey.Client, body.PlanId.Value, body.Rate.Value, body.Quota.Value);
+        CheckCredits(check, ApiKey.Client, body.Remaining.Value, body.Refill.Value);
         if (check.Failed)
         {
             return check.Problem();
@@ -138,7 +142,7 @@ public static class KeysApi
         {
             return Problems.NotFound("key");
         }
-        if ((body.PlanId.IsSet || body.Rate.IsSet || body.Quota.IsSet) && key.Kind == ApiKey.Management)
+        if ((body.PlanId.IsSet || body.Rate.IsSet || body.Quota.IsSet || body.Remaining.IsSet || body.Refill.IsSet) && key.Kind == ApiKey.Management)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["plan_id"] = ["Management keys are limited by their tenant's plan, not their own."] });
         }
@@ -174,6 +178,18 @@ public static class KeysApi
         if (body.PlanId.IsSet)
         {
             key.PlanId = body.PlanId.Value;
+        }
+        if (body.Remaining.IsSet)
+        {
+            key.Remaining = body.Remaining.Value;
+        }
+        if (body.Refill.IsSet)
+        {
+            SetRefill(key, body.Refill.Value, now);
+        }
+        if (key.Remaining is null && key.RefillInterval is not null)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["refill"] = ["A refill needs a balance: set remaining, or remove the refill."] });
         }
         if (body.Rate.IsSet)
         {
@@ -244,6 +260,12 @@ public static class KeysApi
         successor.RateBurst = old.RateBurst;
         successor.QuotaPeriod = old.QuotaPeriod;
         successor.QuotaLimit = old.QuotaLimit;
+        // A usage-limited key's balance moves to its successor (the old key keeps none), so a rotation
+        // never doubles the credits.
+        successor.Remaining = old.Remaining;
+        successor.RefillInterval = old.RefillInterval;
+        successor.RefillAmount = old.RefillAmount;
+        successor.RefilledAt = old.RefilledAt;
         var graceEnd = now + grace;
         DateTime? oldExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
         // The check above is only a fast answer: concurrent rotations all pass it. This conditional
@@ -251,7 +273,8 @@ public static class KeysApi
         await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
         var claimed = await tenant.Keys.Where(k => k.Id == old.Id && k.RotatedToId == null && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RotatedToId, successor.Id)
-                .SetProperty(k => k.ExpiresAt, oldExpiresAt).SetProperty(k => k.UpdatedAt, now), ct);
+                .SetProperty(k => k.ExpiresAt, oldExpiresAt).SetProperty(k => k.UpdatedAt, now)
+                .SetProperty(k => k.Remaining, k => k.Remaining == null ? null : 0), ct);
         if (claimed == 0)
         {
             return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
@@ -300,6 +323,20 @@ public static class KeysApi
             "Only client keys have a plan or limits; management keys are limited by their tenant's plan.");
         Limits.RatePlansApi.CheckRate(check, rate);
         check.Require(quota is null || (quota.Period is "day" or "month" && quota.Limit is >= 1), "quota", "quota is {period: day|month, limit: 1 or more}.");
+    }
+
+    static void CheckCredits(Validation check, string kind, long? remaining, RefillSpec? refill) =>
+        check.Require(kind == ApiKey.Client || (remaining is null && refill is null), "remaining", "Only client keys have credits.")
+            .Require(remaining is null or (>= 0 and <= 1_000_000_000_000), "remaining", "remaining is 0 to 1000000000000.")
+            .Require(refill is null || (refill.Interval is "day" or "month" && refill.Amount is >= 1 and <= 1_000_000_000_000), "refill",
+                "refill is {interval: day|month, amount: 1 to 1000000000000}.");
+
+    /// <summary>A new refill counts the current period as already refilled: the balance given now is this period's.</summary>
+    static void SetRefill(ApiKey key, RefillSpec? refill, DateTime now)
+    {
+        key.RefillInterval = refill?.Interval;
+        key.RefillAmount = refill?.Amount;
+        key.RefilledAt = refill is null ? null : Limits.QuotaPeriods.Current(refill.Interval!, new DateTimeOffset(now)).Start.UtcDateTime;
     }
 
     static Task<bool> PlanOfTenantExists(TenantDb tenant, string planId, CancellationToken ct) =>

@@ -106,6 +106,23 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("double precision")
                         .HasColumnName("rate_requests_per_second");
 
+                    b.Property<long?>("RefillAmount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("refill_amount");
+
+                    b.Property<string>("RefillInterval")
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("refill_interval");
+
+                    b.Property<DateTime?>("RefilledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refilled_at");
+
+                    b.Property<long?>("Remaining")
+                        .HasColumnType("bigint")
+                        .HasColumnName("remaining");
+
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");

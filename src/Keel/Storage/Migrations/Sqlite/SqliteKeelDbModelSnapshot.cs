@@ -100,6 +100,23 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("REAL")
                         .HasColumnName("rate_requests_per_second");
 
+                    b.Property<long?>("RefillAmount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("refill_amount");
+
+                    b.Property<string>("RefillInterval")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("refill_interval");
+
+                    b.Property<DateTime?>("RefilledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("refilled_at");
+
+                    b.Property<long?>("Remaining")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remaining");
+
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("revoked_at");
