@@ -24,6 +24,21 @@ public static class LimitsNode
         return node;
     }
 
+    /// <summary>Runs <paramref name="test"/> against a fresh node and one tenant of it, then stops the node.</summary>
+    public static async Task WithTenantAsync(Provider provider, string? redis, Func<KeelNode, HttpClient, TestTenant, Task> test)
+    {
+        var node = await StartAsync(provider, redis);
+        try
+        {
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            await test(node, admin, await KeelFixture.NewTenantAsync(node, admin));
+        }
+        finally
+        {
+            await StopAsync(node);
+        }
+    }
+
     public static async Task StopAsync(KeelNode node, bool dropDatabase = true)
     {
         await node.DisposeAsync();

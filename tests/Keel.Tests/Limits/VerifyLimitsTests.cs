@@ -11,13 +11,10 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
     string? Redis => redis ? TestServers.Redis : null;
 
     [Fact]
-    public async Task Verify_KeyWithBucket_BurstThenRateLimited()
+    public Task Verify_KeyWithBucket_BurstThenRateLimited()
     {
-        var node = await LimitsNode.StartAsync(provider, Redis);
-        try
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var plan = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "slow", rate = new { requests_per_second = 0.01, burst = 3 } })).Json(HttpStatusCode.Created);
             var key = await tenant.Owner.CreateKeyAsync(new { name = "k", plan_id = plan.Str("id") });
 
@@ -35,21 +32,14 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
             var own = await tenant.Owner.CreateKeyAsync(new { name = "own", plan_id = plan.Str("id"), rate = new { requests_per_second = 0.01, burst = 1 } });
             Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(own.Str("key"))).Code());
             Assert.Equal("RATE_LIMITED", (await tenant.Owner.VerifyAsync(own.Str("key"))).Code());
-        }
-        finally
-        {
-            await LimitsNode.StopAsync(node);
-        }
+        });
     }
 
     [Fact]
-    public async Task Verify_ParallelCalls_QuotaHardCapNeverExceeded()
+    public Task Verify_ParallelCalls_QuotaHardCapNeverExceeded()
     {
-        var node = await LimitsNode.StartAsync(provider, Redis);
-        try
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var key = await tenant.Owner.CreateKeyAsync(new { name = "k", quota = new { period = "month", limit = 25 } });
 
             var codes = await Task.WhenAll(Enumerable.Range(0, 80).Select(async _ => (await tenant.Owner.VerifyAsync(key.Str("key"))).Code()));
@@ -64,21 +54,14 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
             var periodEnd = entry.GetProperty("quota").GetProperty("period_end").GetDateTimeOffset();
             Assert.Equal(1, periodEnd.Day);
             Assert.Equal(TimeSpan.Zero, periodEnd.TimeOfDay);
-        }
-        finally
-        {
-            await LimitsNode.StopAsync(node);
-        }
+        });
     }
 
     [Fact]
-    public async Task TenantPlan_LimitsKeelsApi_WithDraft10Headers()
+    public Task TenantPlan_LimitsKeelsApi_WithDraft10Headers()
     {
-        var node = await LimitsNode.StartAsync(provider, Redis);
-        try
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var plan = await (await admin.PostJson("/v1/rate-plans", new
             {
                 name = "tiny",
@@ -104,21 +87,14 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
             var free = await other.Owner.GetAsync("/v1/keys");
             await free.Json(HttpStatusCode.OK);
             Assert.False(free.Headers.Contains("RateLimit"));
-        }
-        finally
-        {
-            await LimitsNode.StopAsync(node);
-        }
+        });
     }
 
     [Fact]
-    public async Task TenantQuota_HardCap_Is429QuotaExceeded()
+    public Task TenantQuota_HardCap_Is429QuotaExceeded()
     {
-        var node = await LimitsNode.StartAsync(provider, Redis);
-        try
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var plan = await (await admin.PostJson("/v1/rate-plans", new { name = "capped", quota = new { period = "day", limit = 3 } })).Json(HttpStatusCode.Created);
             await (await admin.PatchJson($"/v1/tenants/{tenant.Id}", new { plan_id = plan.Str("id") })).Json(HttpStatusCode.OK);
 
@@ -128,21 +104,14 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
             await refused.Problem(HttpStatusCode.TooManyRequests, "quota.exceeded");
             var retryAfter = long.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(retryAfter, 1, 86400);
-        }
-        finally
-        {
-            await LimitsNode.StopAsync(node);
-        }
+        });
     }
 
     [Fact]
-    public async Task RateLimitCheck_OwnIdentifiers_PerTenant()
+    public Task RateLimitCheck_OwnIdentifiers_PerTenant()
     {
-        var node = await LimitsNode.StartAsync(provider, Redis);
-        try
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var other = await KeelFixture.NewTenantAsync(node, admin);
             object Body(long cost = 1) => new { @namespace = "login", identifier = "user@example.com", requests_per_second = 0.01, burst = 3, cost };
 
@@ -157,11 +126,7 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
 
             await (await tenant.Owner.PostJson("/v1/ratelimits/check", new { @namespace = "x", identifier = "y", requests_per_second = 0, burst = 1 }))
                 .Problem(HttpStatusCode.BadRequest, "validation.failed");
-        }
-        finally
-        {
-            await LimitsNode.StopAsync(node);
-        }
+        });
     }
 }
 

@@ -59,7 +59,9 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
         foreach (var id in ids)
         {
             var delivery = await tenant.Owner.WaitForDeliveryAsync(id, "succeeded");
-            Assert.Equal(1, delivery.GetProperty("attempt_count").GetInt32());
+            // A wait for the limit is never an attempt: every attempt recorded is a request the receiver got
+            // (a slow machine may time one out and send again, which is an attempt like any other).
+            Assert.Equal(receiver.For(id).Length, delivery.GetProperty("attempt_count").GetInt32());
         }
     }
 }

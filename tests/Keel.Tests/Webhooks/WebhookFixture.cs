@@ -28,7 +28,7 @@ public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
             ["Webhooks:RetrySchedule:2"] = "00:00:00.3",
             ["Webhooks:RetryJitter"] = "0",
             ["Webhooks:PollInterval"] = "00:00:00.2",
-            ["Webhooks:AttemptTimeout"] = "00:00:02",
+            ["Webhooks:AttemptTimeout"] = "00:00:05",
             ["Webhooks:LeaseDuration"] = "00:00:10",
             ["Webhooks:MasterKey"] = MasterKey,
         };

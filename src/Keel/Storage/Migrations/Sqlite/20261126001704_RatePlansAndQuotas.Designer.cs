@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Keel.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteKeelDb))]
-    [Migration("20261125231821_RatePlans")]
-    partial class RatePlans
+    [Migration("20261126001704_RatePlansAndQuotas")]
+    partial class RatePlansAndQuotas
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -39,6 +39,10 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.Property<DateTime?>("ExpiresAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("expires_at");
+
+                    b.Property<DateTime?>("ExpiryNoticeAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expiry_notice_at");
 
                     b.Property<string>("Hash")
                         .IsRequired()
@@ -99,6 +103,23 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("REAL")
                         .HasColumnName("rate_requests_per_second");
 
+                    b.Property<long?>("RefillAmount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("refill_amount");
+
+                    b.Property<string>("RefillInterval")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("refill_interval");
+
+                    b.Property<DateTime?>("RefilledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("refilled_at");
+
+                    b.Property<long?>("Remaining")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("remaining");
+
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("revoked_at");
@@ -136,6 +157,10 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_api_keys");
 
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_api_keys_expiry_notice_due")
+                        .HasFilter("expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL");
+
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
@@ -144,6 +169,34 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_api_keys_plan_id");
 
                     b.ToTable("api_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Limits.QuotaUsage", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<DateTime>("PeriodEnd")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Used")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used");
+
+                    b.HasKey("Key")
+                        .HasName("pk_quota_usage");
+
+                    b.HasIndex("PeriodEnd")
+                        .HasDatabaseName("ix_quota_usage_period_end");
+
+                    b.ToTable("quota_usage", (string)null);
                 });
 
             modelBuilder.Entity("Keel.Limits.RatePlan", b =>

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 
@@ -7,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Keel.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class RatePlans : Migration
+    public partial class RatePlansAndQuotas : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,6 +16,12 @@ namespace Keel.Storage.Migrations.Sqlite
                 table: "tenants",
                 type: "TEXT",
                 maxLength: 40,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "expiry_notice_at",
+                table: "api_keys",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
@@ -50,6 +55,45 @@ namespace Keel.Storage.Migrations.Sqlite
                 table: "api_keys",
                 type: "REAL",
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "refill_amount",
+                table: "api_keys",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "refill_interval",
+                table: "api_keys",
+                type: "TEXT",
+                maxLength: 8,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "refilled_at",
+                table: "api_keys",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "remaining",
+                table: "api_keys",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "quota_usage",
+                columns: table => new
+                {
+                    key = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    period_end = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    used = table.Column<long>(type: "INTEGER", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_quota_usage", x => x.key);
+                });
 
             migrationBuilder.CreateTable(
                 name: "rate_plans",
@@ -97,9 +141,20 @@ namespace Keel.Storage.Migrations.Sqlite
                 column: "plan_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_api_keys_expiry_notice_due",
+                table: "api_keys",
+                column: "expires_at",
+                filter: "expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_api_keys_plan_id",
                 table: "api_keys",
                 column: "plan_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_quota_usage_period_end",
+                table: "quota_usage",
+                column: "period_end");
 
             migrationBuilder.CreateIndex(
                 name: "ix_rate_plans_tenant_id_id",
@@ -111,11 +166,18 @@ namespace Keel.Storage.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "quota_usage");
+
+            migrationBuilder.DropTable(
                 name: "rate_plans");
 
             migrationBuilder.DropIndex(
                 name: "ix_tenants_plan_id",
                 table: "tenants");
+
+            migrationBuilder.DropIndex(
+                name: "ix_api_keys_expiry_notice_due",
+                table: "api_keys");
 
             migrationBuilder.DropIndex(
                 name: "ix_api_keys_plan_id",
@@ -124,6 +186,10 @@ namespace Keel.Storage.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "plan_id",
                 table: "tenants");
+
+            migrationBuilder.DropColumn(
+                name: "expiry_notice_at",
+                table: "api_keys");
 
             migrationBuilder.DropColumn(
                 name: "plan_id",
@@ -143,6 +209,22 @@ namespace Keel.Storage.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "rate_requests_per_second",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refill_amount",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refill_interval",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refilled_at",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "remaining",
                 table: "api_keys");
         }
     }

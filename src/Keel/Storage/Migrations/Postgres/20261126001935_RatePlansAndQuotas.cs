@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Keel.Storage.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class RatePlans : Migration
+    public partial class RatePlansAndQuotas : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,6 +17,12 @@ namespace Keel.Storage.Migrations.Postgres
                 table: "tenants",
                 type: "character varying(40)",
                 maxLength: 40,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "expiry_notice_at",
+                table: "api_keys",
+                type: "timestamp with time zone",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
@@ -50,6 +56,45 @@ namespace Keel.Storage.Migrations.Postgres
                 table: "api_keys",
                 type: "double precision",
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "refill_amount",
+                table: "api_keys",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "refill_interval",
+                table: "api_keys",
+                type: "character varying(8)",
+                maxLength: 8,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "refilled_at",
+                table: "api_keys",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "remaining",
+                table: "api_keys",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "quota_usage",
+                columns: table => new
+                {
+                    key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    period_end = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    used = table.Column<long>(type: "bigint", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_quota_usage", x => x.key);
+                });
 
             migrationBuilder.CreateTable(
                 name: "rate_plans",
@@ -97,9 +142,20 @@ namespace Keel.Storage.Migrations.Postgres
                 column: "plan_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_api_keys_expiry_notice_due",
+                table: "api_keys",
+                column: "expires_at",
+                filter: "expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_api_keys_plan_id",
                 table: "api_keys",
                 column: "plan_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_quota_usage_period_end",
+                table: "quota_usage",
+                column: "period_end");
 
             migrationBuilder.CreateIndex(
                 name: "ix_rate_plans_tenant_id_id",
@@ -111,11 +167,18 @@ namespace Keel.Storage.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "quota_usage");
+
+            migrationBuilder.DropTable(
                 name: "rate_plans");
 
             migrationBuilder.DropIndex(
                 name: "ix_tenants_plan_id",
                 table: "tenants");
+
+            migrationBuilder.DropIndex(
+                name: "ix_api_keys_expiry_notice_due",
+                table: "api_keys");
 
             migrationBuilder.DropIndex(
                 name: "ix_api_keys_plan_id",
@@ -124,6 +187,10 @@ namespace Keel.Storage.Migrations.Postgres
             migrationBuilder.DropColumn(
                 name: "plan_id",
                 table: "tenants");
+
+            migrationBuilder.DropColumn(
+                name: "expiry_notice_at",
+                table: "api_keys");
 
             migrationBuilder.DropColumn(
                 name: "plan_id",
@@ -143,6 +210,22 @@ namespace Keel.Storage.Migrations.Postgres
 
             migrationBuilder.DropColumn(
                 name: "rate_requests_per_second",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refill_amount",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refill_interval",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "refilled_at",
+                table: "api_keys");
+
+            migrationBuilder.DropColumn(
+                name: "remaining",
                 table: "api_keys");
         }
     }
