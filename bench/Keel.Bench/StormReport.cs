@@ -99,6 +99,11 @@ internal static class StormReport
                     cpu.Database is { } pd ? Micros(pd, deliveries) : "n/a", Micros(all, deliveries),
                     all > TimeSpan.Zero ? $"{2 * deliveries / all.TotalSeconds:F0}" : "n/a");
             }
+            var (after, drained) = (r.Keel.AfterPublishing, r.Keel.DeliveredAfterPublishing);
+            var afterAll = after.Bench + (after.Keel ?? TimeSpan.Zero) + (after.Database ?? TimeSpan.Zero);
+            perDelivery.Row($"{i}", "throughput, after publishing", $"{drained}", Micros(after.Bench, drained),
+                after.Keel is { } ak ? Micros(ak, drained) : "(in bench)", after.Database is { } ad ? Micros(ad, drained) : "n/a", Micros(afterAll, drained),
+                afterAll > TimeSpan.Zero && drained > 0 ? $"{2 * drained / afterAll.TotalSeconds:F0}" : "n/a");
             var b = r.Baseline.Cpu;
             profile.Row($"{i}", "baseline", "-", "-", "-", "-", "-", "-", Cores(b, b.MachineBusy), Cores(b, b.Bench),
                 b.Keel is { } bk ? Cores(b, bk) : "(in bench)", b.Database is { } bd ? Cores(b, bd) : "n/a", Cores(b, b.Other), "-");
@@ -106,7 +111,8 @@ internal static class StormReport
                 b.Bench > TimeSpan.Zero ? $"{2 * r.Baseline.Arrived / b.Bench.TotalSeconds:F0}" : "n/a");
         }
         text.AppendLine(profile.ToString());
-        text.AppendLine("CPU time per delivery (per request for the baseline), publishing included in the Keel phases: a measure of the work that does not "
+        text.AppendLine("CPU time per delivery (per request for the baseline), publishing included in the Keel phases (\"after publishing\": from the last "
+            + "publish answered to the last outcome recorded, the dispatcher alone draining the backlog): a measure of the work that does not "
             + "depend on what else the machine runs; the last column is an upper bound (2 cores divided by the work per delivery, as if the work "
             + "spread perfectly over both cores and PostgreSQL's background processes cost nothing):").AppendLine();
         text.AppendLine(perDelivery.ToString());

@@ -16,11 +16,13 @@ public sealed record StormRepeat(ThroughputPhase Keel, BaselinePhase Baseline, b
 /// <summary>
 /// Keel's throughput phase: the publishes, the arrivals matched to them and their rate (overall, middle 80%,
 /// while the publishers ran and after), the time from the first publish to the last arrival and to the last
-/// outcome recorded (null if that did not happen), and where the time went.
+/// outcome recorded (null if that did not happen), and where the time went: over the whole phase, and from
+/// the end of publishing to the last outcome recorded (the dispatcher alone, draining what was left).
 /// </summary>
 public sealed record ThroughputPhase(
     RunResult Publish, DeliveryTally Tally, ArrivalRate Rate, double RateWhilePublishing, double RateAfterPublishing,
-    TimeSpan PublishingTime, TimeSpan ToLastArrival, TimeSpan? ToAllRecorded, long RequestBytes, PhaseProfile Profile);
+    TimeSpan PublishingTime, TimeSpan ToLastArrival, TimeSpan? ToAllRecorded, long RequestBytes, PhaseProfile Profile,
+    long DeliveredAfterPublishing, CpuWindow AfterPublishing);
 
 /// <summary>The baseline: plain POSTs from one client to the same receivers; its arrivals' rate and the requests that arrived.</summary>
 public sealed record BaselinePhase(RunResult Send, ArrivalRate Rate, long Arrived, long RequestBytes, CpuWindow Cpu);

@@ -147,11 +147,14 @@ public sealed class StormScenario
         var limit = TimeSpan.FromSeconds(60 + (events / 20.0));
         var publish = await LoadGenerator.CountedLoopAsync("publish", i => publisher.PublishAsync(i, Stopwatch.GetTimestamp(), ct),
             _s.Publishers, events, limit, ct);
+        var drain = new CpuMeter(_keelPid, _activity is null ? null : _activity.BackendCpuAsync);
+        await drain.StartAsync(ct);
         await Console.Error.WriteLineAsync($"  {label} Keel: {publish.RequestsPerSecond:F0} events/s accepted, {publish.Errors} errors"
             + (publish.FirstError is { } e ? $" (first: {e})" : ""));
         var accepted = publisher.Ids.Count(id => id is not null);
         await WaitForArrivalsAsync(label, (long)accepted * _s.Endpoints, ct);
         var recorded = await WaitRecordedAsync(ct);
+        var drained = await drain.StopAsync(ct);
         var (arrivals, bytes) = _receivers.TakeLog();
         var result = await StopProfileAsync(since, profile, ct);
         var tally = DeliveryTally.Of(arrivals, publisher, _s.Endpoints);
@@ -161,7 +164,8 @@ public sealed class StormScenario
         var phase = new ThroughputPhase(publish, tally, ArrivalRate.Of(times),
             ArrivalRate.Within(times, firstSent, lastAnswered), times.Length > 0 ? ArrivalRate.Within(times, lastAnswered, times[^1] + 1) : 0,
             Stopwatch.GetElapsedTime(firstSent, lastAnswered), times.Length > 0 ? Stopwatch.GetElapsedTime(firstSent, times[^1]) : TimeSpan.Zero,
-            recorded is { } r ? Stopwatch.GetElapsedTime(firstSent, r) : null, bytes, result);
+            recorded is { } r ? Stopwatch.GetElapsedTime(firstSent, r) : null, bytes, result,
+            times.Length - LowerBound(times, lastAnswered), drained);
         await Console.Error.WriteLineAsync($"  {label} Keel: {tally.Delivered:N0}/{tally.Expected:N0} delivered ({tally.Duplicates} duplicates, {tally.Stray} stray), "
             + $"{phase.Rate.PerSecond:F0} deliveries/s first to last, {phase.Rate.MiddlePerSecond:F0}/s middle 80%; CPU {StormReport.CpuLine(result.Cpu)}");
         return phase;
@@ -267,6 +271,12 @@ public sealed class StormScenario
             await Task.Delay(20, ct);
         }
         return null;
+    }
+
+    static int LowerBound(long[] sorted, long value)
+    {
+        var i = Array.BinarySearch(sorted, value);
+        return i >= 0 ? i : ~i;
     }
 
     /// <summary>Starts each phase from a collected heap and a quiet second, so one phase's leftovers are not charged to the next.</summary>

@@ -34,7 +34,7 @@ internal static class DeliveryClaims
         }
         // A claim must walk the due index in order and stop at the limit; reading every due delivery and
         // sorting them costs as much as the backlog is long (175-340 ms instead of 13-24 ms per 500 in a
-        // 40,000-70,000 backlog in the storm benchmark). During a storm the statistics lag behind the table,
+        // 13,000-70,000 backlog in the storm benchmark). During a storm the statistics lag behind the table,
         // the planner expects a few dozen due rows and picks the sort, so sorting is ruled out here. For the
         // same reason the endpoint is checked in a scalar subquery, which cannot become a hash join: an
         // endpoints table too small ever to be auto-analyzed misled the planner into one.
