@@ -12,7 +12,7 @@ namespace Keel.Bench;
 /// thread pool, the same cores. Its output is drained (to stderr) so the pipes never fill; the process
 /// tree is killed on dispose and, should the bench exit without disposing (watchdog), at process exit.
 /// </summary>
-public sealed class KeelProcess : IAsyncDisposable
+public sealed class KeelProcess : IKeel
 {
     public const string TrivialPath = "/health/live";
     public const string TrivialBody = "\"status\":\"healthy\"";

@@ -11,7 +11,7 @@ namespace Keel.Bench;
 /// settings name, e.g. a <see cref="PostgresDatabase"/>), plus one baseline endpoint,
 /// <see cref="TrivialPath"/>, served by the same Kestrel server through the same middleware.
 /// </summary>
-public sealed class KeelServer : IAsyncDisposable
+public sealed class KeelServer : IKeel
 {
     public const string AdminToken = "keel_admin_bench_0123456789abcdefghijklmnopqrstuvwxyz";
     public const string TrivialPath = "/bench/trivial";

@@ -41,13 +41,17 @@ public sealed record RateLimitSettings(
 
     public static RateLimitSettings From(ParseResult parse)
     {
-        var server = parse.GetValue(RedisServerOption) ?? Environment.GetEnvironmentVariable(RedisServerVariable) ?? OnPath("redis-server") ?? "redis-server";
+        var server = RedisServerPath(parse.GetValue(RedisServerOption));
         var besideServer = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(server)) ?? "", "redis-benchmark");
         var benchmark = parse.GetValue(RedisBenchmarkOption) ?? (File.Exists(besideServer) ? besideServer : OnPath("redis-benchmark") ?? "redis-benchmark");
         return new RateLimitSettings(TimeSpan.FromSeconds(parse.GetValue(DurationOption)), parse.GetValue(ConcurrencyOption), parse.GetValue(ThreadsOption),
             parse.GetValue(KeysOption), parse.GetValue(RequestsOption), parse.GetValue(RepeatOption), TimeSpan.FromSeconds(parse.GetValue(WarmupOption)),
             server, benchmark);
     }
+
+    /// <summary>The redis-server binary to start: <paramref name="given"/>, else <c>$KEEL_REDIS_SERVER</c>, else the one on PATH.</summary>
+    public static string RedisServerPath(string? given) =>
+        given ?? Environment.GetEnvironmentVariable(RedisServerVariable) ?? OnPath("redis-server") ?? "redis-server";
 
     static string? OnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)

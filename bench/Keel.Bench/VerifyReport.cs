@@ -29,7 +29,7 @@ internal static class VerifyReport
         var closed = new MarkdownTable("repeat", "endpoint", "requests", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms");
         foreach (var (r, i) in repeats.Select((r, i) => (r, i + 1)))
         {
-            foreach (var result in new[] { r.ClosedTrivial, r.ClosedVerify })
+            foreach (var result in r.Closed)
             {
                 closed.Row($"{i}", result.Name, $"{result.Requests}", $"{result.Errors}", $"{result.RequestsPerSecond:F0}",
                     Ms(result.Latency.Percentile(50)), Ms(result.Latency.Percentile(90)), Ms(result.Latency.Percentile(99)), Ms(result.Latency.Max));
@@ -42,7 +42,7 @@ internal static class VerifyReport
         var gc = new MarkdownTable("repeat", "mode", "endpoint", "gen0/1/2 collections", "GC pause ms");
         foreach (var (r, i) in repeats.Select((r, i) => (r, i + 1)))
         {
-            foreach (var (mode, result) in new[] { ("closed", r.ClosedTrivial), ("closed", r.ClosedVerify), ($"{s.Rate}/s", r.OpenTrivial), ($"{s.Rate}/s", r.OpenVerify) })
+            foreach (var (mode, result) in r.Closed.Select(c => ("closed", c)).Concat(r.Open.Select(o => ($"{s.Rate}/s", o))))
             {
                 gc.Row($"{i}", mode, result.Name, $"{result.Gc.Gen0}/{result.Gc.Gen1}/{result.Gc.Gen2}", $"{result.Gc.Pause.TotalMilliseconds:F0}");
             }
@@ -54,7 +54,7 @@ internal static class VerifyReport
         var open = new MarkdownTable("repeat", "endpoint", "requests", "errors", "p50 ms", "p90 ms", "p99 ms", "max ms", "send lag p99 ms", "p99 from send ms");
         foreach (var (r, i) in repeats.Select((r, i) => (r, i + 1)))
         {
-            foreach (var result in new[] { r.OpenTrivial, r.OpenVerify })
+            foreach (var result in r.Open)
             {
                 open.Row($"{i}", result.Name, $"{result.Requests}", $"{result.Errors}", Ms(result.Latency.Percentile(50)), Ms(result.Latency.Percentile(90)),
                     Ms(result.Latency.Percentile(99)), Ms(result.Latency.Max), Ms(result.SendLag!.Percentile(99)), Ms(result.FromSend!.Percentile(99)));
@@ -88,7 +88,7 @@ internal static class VerifyReport
             : $"Database commands: {NotMeasured}; the counter sees only EF Core commands of the bench's own process.");
         text.AppendLine();
 
-        var errors = repeats.Sum(r => r.ClosedTrivial.Errors + r.ClosedVerify.Errors + r.OpenTrivial.Errors + r.OpenVerify.Errors);
+        var errors = repeats.Sum(r => r.Closed.Concat(r.Open).Sum(run => run.Errors));
         text.AppendLine("Targets (medians of the repeats):").AppendLine();
         text.AppendLine(new MarkdownTable("target", "measured", "met")
             .Row("verify throughput >= 0.5 x trivial", $"{ratio:F2} x", Met(ratio >= RatioTarget))
