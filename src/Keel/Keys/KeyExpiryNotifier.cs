@@ -66,7 +66,7 @@ internal sealed partial class KeyExpiryNotifier(
                     var staged = await outbox.StageAsync(db, key.TenantId, EventTypeNames.KeyExpiring, KeyView.From(key, now), ct);
                     await db.SaveChangesAsync(ct);
                     await tx.CommitAsync(ct);
-                    await outbox.WakeAsync(db, staged, ct);
+                    outbox.Wake(db, staged);
                     announced++;
                 }
                 db.ChangeTracker.Clear();

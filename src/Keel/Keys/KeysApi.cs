@@ -90,7 +90,7 @@ public static class KeysApi
         var view = KeyView.From(key, now);
         var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyCreated, view, ct);
         await tenant.Db.SaveChangesAsync(ct);
-        await outbox.WakeAsync(tenant.Db, staged, ct);
+        outbox.Wake(tenant.Db, staged);
         // A node may remember "no such key" for this hash (someone tried it before it existed).
         await changes.PublishAsync([key.Hash], ct);
         return TypedResults.Created($"/v1/keys/{key.Id}", new CreatedKeyView(view, secret));
@@ -222,7 +222,7 @@ public static class KeysApi
             key.RevokedAt = key.UpdatedAt = now;
             var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRevoked, KeyView.From(key, now), ct);
             await tenant.Db.SaveChangesAsync(ct);
-            await outbox.WakeAsync(tenant.Db, staged, ct);
+            outbox.Wake(tenant.Db, staged);
         }
         await changes.PublishAsync([key.Hash], ct);
         return TypedResults.NoContent();
@@ -284,7 +284,7 @@ public static class KeysApi
         var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRotated, new KeyRotatedPayload(old.Id, oldExpiresAt, view), ct);
         await tenant.Db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        await outbox.WakeAsync(tenant.Db, staged, ct);
+        outbox.Wake(tenant.Db, staged);
         await changes.PublishAsync([old.Hash, successor.Hash], ct);
         return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(view, secret));
     }

@@ -50,7 +50,7 @@ public sealed partial class QuotaEvents(IServiceScopeFactory scopes, Outbox outb
                     new QuotaEventPayload(keyId is null ? "tenant" : "key", tenantId, keyId, quota.Period, quota.Limit, quota.Used, threshold, quota.PeriodEnd), ct);
             }
             await db.SaveChangesAsync(ct);
-            await outbox.WakeAsync(db, ct);
+            outbox.Wake(db);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -91,7 +91,7 @@ public static class DeliveriesApi
         }
         if (changed > 0)
         {
-            await outbox.WakeAsync(tenant.Db, ct);
+            outbox.Wake(tenant.Db);
         }
         return TypedResults.Accepted($"/v1/deliveries/{id}", DeliveryView.From(delivery));
     }
@@ -138,7 +138,7 @@ public static class DeliveriesApi
         }
         if (total > 0)
         {
-            await outbox.WakeAsync(tenant.Db, ct);
+            outbox.Wake(tenant.Db);
         }
         return TypedResults.Ok(new BulkRedispatchResult(total));
     }

@@ -86,7 +86,7 @@ public static class EventsApi
             }
             throw;
         }
-        await outbox.WakeAsync(tenant.Db, ct);
+        outbox.Wake(tenant.Db);
         return TypedResults.Accepted($"/v1/events/{staged.Event.Id}", EventView.From(staged.Event));
     }
 

@@ -10,7 +10,7 @@ namespace Keel.Webhooks;
 /// The transactional outbox. <c>StageAsync</c> adds an event and one delivery per subscribed
 /// endpoint to the caller's unit of work, so they commit (or not) with the change that caused them:
 /// there is no moment where a change is saved and its event is not. Dispatchers find the deliveries
-/// in the table; <c>WakeAsync</c> only makes them look sooner.
+/// in the table; <c>Wake</c> only makes them look sooner.
 /// </summary>
 public sealed class Outbox(TimeProvider time, DispatchSignal signal, IOptions<JsonOptions> json)
 {
@@ -54,11 +54,16 @@ public sealed class Outbox(TimeProvider time, DispatchSignal signal, IOptions<Js
     }
 
     /// <summary>After the commit: wakes this node's dispatcher and, on PostgreSQL, every other node's.</summary>
-    public Task WakeAsync(KeelDb db, CancellationToken ct) => signal.WakeAllAsync(db, ct);
+    public void Wake(KeelDb db) => signal.WakeAll(db);
 
     /// <summary>Wakes dispatchers only if the staged event has deliveries to make.</summary>
-    public Task WakeAsync(KeelDb db, StagedEvent staged, CancellationToken ct) =>
-        staged.Deliveries > 0 ? signal.WakeAllAsync(db, ct) : Task.CompletedTask;
+    public void Wake(KeelDb db, StagedEvent staged)
+    {
+        if (staged.Deliveries > 0)
+        {
+            signal.WakeAll(db);
+        }
+    }
 
     /// <summary>PostgreSQL keeps microseconds: the time the API answers with is the time it will read back.</summary>
     static DateTime Microseconds(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);

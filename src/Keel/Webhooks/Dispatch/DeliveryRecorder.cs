@@ -61,7 +61,7 @@ internal sealed partial class DeliveryRecorder(
         await tx.CommitAsync(ct);
         if (disabled > 0)
         {
-            await outbox.WakeAsync(db, ct);
+            outbox.Wake(db);
         }
     }
 
