@@ -8,5 +8,6 @@ var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside 
     PaginationScenario.Command(),
     StormScenario.Command(),
     RateLimitScenario.Command(),
+    Keel.Bench.Nab.NabScenario.Command(),
 };
 return await root.Parse(args).InvokeAsync();

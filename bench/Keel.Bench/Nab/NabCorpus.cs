@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Keel.Bench.Nab;
+
+/// <summary>One file of the corpus: its windows as row indexes and a detector's scores per row.</summary>
+public sealed record NabFile(string Key, IReadOnlyList<Window> Windows, IReadOnlyList<double> Scores);
+
+/// <summary>A row of NAB's published <c>results/&lt;detector&gt;_&lt;profile&gt;_scores.csv</c>.</summary>
+public sealed record PublishedScore(string File, double Threshold, double Score, int TruePositives, int TrueNegatives, int FalsePositives, int FalseNegatives);
+
+/// <summary>Reads shared/data/nab: windows, profiles, NAB's published per-file results and detectors' raw scores.</summary>
+public sealed class NabCorpus(string root)
+{
+    public string Root { get; } = root;
+
+    /// <summary>Where this workplace keeps the shared data, for clones made elsewhere (CI clones into a temporary folder).</summary>
+    const string WorkplaceCopy = "/work/shared/data/nab";
+
+    /// <summary>
+    /// The given folder, else <c>KEEL_NAB_DATA</c>, else <c>shared/data/nab</c> beside the repository (searched
+    /// upwards from here), else the workplace's copy.
+    /// </summary>
+    public static NabCorpus Find(string? path = null)
+    {
+        var candidates = path is not null
+            ? [path]
+            : Ancestors(Directory.GetCurrentDirectory()).Concat(Ancestors(AppContext.BaseDirectory))
+                .Select(d => Path.Combine(d, "..", "shared", "data", "nab"))
+                .Prepend(Environment.GetEnvironmentVariable("KEEL_NAB_DATA") ?? "")
+                .Append(WorkplaceCopy);
+        foreach (var candidate in candidates)
+        {
+            if (File.Exists(Path.Combine(candidate, "combined_windows.json")))
+            {
+                return new NabCorpus(Path.GetFullPath(candidate));
+            }
+        }
+        throw new DirectoryNotFoundException("NAB data not found: pass --data pointing at shared/data/nab.");
+    }
+
+    public CostMatrix Profile(string name)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "profiles.json")));
+        var m = json.RootElement.GetProperty(name).GetProperty("CostMatrix");
+        return new CostMatrix(m.GetProperty("tpWeight").GetDouble(), m.GetProperty("fnWeight").GetDouble(), m.GetProperty("fpWeight").GetDouble());
+    }
+
+    /// <summary>NAB's per-file results for a detector and profile (the Totals row left out).</summary>
+    public IReadOnlyList<PublishedScore> Published(string detector, string profile) =>
+        [.. File.ReadLines(Path.Combine(Root, "results", $"{detector}_{profile}_scores.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Where(c => c[2].Contains('/', StringComparison.Ordinal))
+            .Select(c => new PublishedScore(c[2], D(c[3]), D(c[4]), I(c[5]), I(c[6]), I(c[7]), I(c[8])))];
+
+    /// <summary>A detector's raw scores for one file (<c>results/&lt;detector&gt;/&lt;family&gt;/&lt;detector&gt;_&lt;file&gt;</c>) with the file's windows.</summary>
+    public NabFile Load(string detector, string key)
+    {
+        var family = key[..key.IndexOf('/', StringComparison.Ordinal)];
+        var file = key[(family.Length + 1)..];
+        var rows = File.ReadLines(Path.Combine(Root, "results", detector, family, $"{detector}_{file}")).Skip(1).Select(l => l.Split(',')).ToList();
+        // A few files repeat a timestamp; a window edge then means its last row (as NAB's own lookup does).
+        Dictionary<string, int> index = [];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            index[rows[i][0][..19]] = i;
+        }
+        return new NabFile(key, WindowsOf(key, index), [.. rows.Select(c => D(c[2]))]);
+    }
+
+    IReadOnlyList<Window> WindowsOf(string key, Dictionary<string, int> index)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "combined_windows.json")));
+        return [.. json.RootElement.GetProperty(key).EnumerateArray()
+            .Select(w => new Window(index[w[0].GetString()![..19]], index[w[1].GetString()![..19]]))];
+    }
+
+    static IEnumerable<string> Ancestors(string directory)
+    {
+        for (var d = new DirectoryInfo(directory); d is not null; d = d.Parent)
+        {
+            yield return d.FullName;
+        }
+    }
+
+    static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+}

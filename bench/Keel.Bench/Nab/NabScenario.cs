@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Keel.Bench.Nab;
+
+/// <summary>
+/// <c>nab</c>: NAB's scoring protocol on the shared subset of its corpus. First it proves the scorer: for each
+/// detector whose results NAB published here, every file scored at NAB's threshold must give NAB's own score
+/// and confusion counts. Then it reports each detector's normalised score on this subset, at NAB's threshold
+/// and at the threshold the sweep finds best for the subset.
+/// </summary>
+public static class NabScenario
+{
+    public static Command Command()
+    {
+        var data = new Option<string?>("--data") { Description = "The NAB folder (default: shared/data/nab beside the repository)" };
+        var profile = new Option<string>("--profile") { Description = "standard, reward_low_FP_rate or reward_low_FN_rate", DefaultValueFactory = _ => "standard" };
+        var detectors = new Option<string[]>("--detector") { Description = "Detectors with published results to score", DefaultValueFactory = _ => ["numenta", "ARTime"], AllowMultipleArgumentsPerToken = true };
+        var command = new Command("nab", "NAB scoring: reproduce NAB's per-file scores, then normalised scores on this subset") { data, profile, detectors };
+        command.SetAction(parse => Run(NabCorpus.Find(parse.GetValue(data)), parse.GetValue(profile)!, parse.GetValue(detectors)!));
+        return command;
+    }
+
+    static int Run(NabCorpus corpus, string profile, string[] detectors)
+    {
+        var costs = corpus.Profile(profile);
+        var ok = true;
+        Console.WriteLine($"NAB subset at {corpus.Root}, profile `{profile}` (tp {costs.TpWeight}, fn {costs.FnWeight}, fp {costs.FpWeight}).");
+        Console.WriteLine();
+        Console.WriteLine("| detector | files | reproduced exactly | windows | raw at NAB's threshold | normalised | best threshold on this subset | raw | normalised |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var detector in detectors)
+        {
+            var published = corpus.Published(detector, profile);
+            var files = published.Select(p => corpus.Load(detector, p.File)).ToList();
+            var reproduced = published.Zip(files).Count(pair => Matches(pair.First, NabScorer.Score(pair.Second.Scores, pair.Second.Windows, pair.First.Threshold, costs)));
+            ok &= reproduced == published.Count;
+            var windows = files.Sum(f => f.Windows.Count);
+            var raw = published.Zip(files).Sum(pair => NabScorer.Score(pair.Second.Scores, pair.Second.Windows, pair.First.Threshold, costs).Score);
+            var (threshold, best) = ThresholdSweep.Best(files, costs);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {detector} | {files.Count} | {reproduced} | {windows} | {raw:0.###} | {NabScorer.Normalised(raw, windows, costs):0.0} | {threshold:0.######} | {best:0.###} | {NabScorer.Normalised(best, windows, costs):0.0} |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine(ok ? "Every file matched NAB's published score and counts." : "Some files did not match NAB's published results: the scorer is not to be trusted.");
+        return ok ? 0 : 1;
+    }
+
+    /// <summary>NAB publishes scores rounded to about 12 digits; counts must be equal.</summary>
+    public static bool Matches(PublishedScore published, FileScore mine) =>
+        Math.Abs(published.Score - mine.Score) < 1e-6 && published.TruePositives == mine.TruePositives && published.TrueNegatives == mine.TrueNegatives
+        && published.FalsePositives == mine.FalsePositives && published.FalseNegatives == mine.FalseNegatives;
+}
