@@ -1,7 +1,6 @@
 using Keel.Hosting;
 using Keel.Storage;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using StackExchange.Redis;
 
 namespace Keel.Keys;
@@ -43,41 +42,11 @@ internal sealed partial class KeyChangeListener(
         await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    async Task ListenPostgresAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                // Keepalive: a connection dropped without a word would otherwise leave this node deaf.
-                var cs = new NpgsqlConnectionStringBuilder(storage.Value.EffectiveConnectionString) { KeepAlive = 10, Pooling = false };
-                await using var connection = new NpgsqlConnection(cs.ConnectionString);
-                await connection.OpenAsync(ct);
-                connection.Notification += (_, e) => bus.Receive(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {bus.Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
-                cache.Clear();
-                while (true)
-                {
-                    await connection.WaitAsync(ct);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // The cache is kept while the channel is down, so verification rides out a database
-                // outage on what it knows; it is dropped once LISTEN works again (above), since changes
-                // made meanwhile were missed. The cache TTL bounds how stale it can get until then.
-                ChannelLost(logger, "postgres", e);
-                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    // The cache is kept while the channel is down, so verification rides out a database outage on
+    // what it knows; it is dropped once LISTEN works again, since changes made meanwhile were missed.
+    // The cache TTL bounds how stale it can get until then.
+    Task ListenPostgresAsync(CancellationToken ct) => PostgresListener.ListenAsync(
+        storage.Value.EffectiveConnectionString, bus.Channel, bus.Receive, cache.Clear, e => ChannelLost(logger, "postgres", e), ct);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Key change channel ({Channel}) lost; reopening it, and the key cache is dropped once it is back")]
     static partial void ChannelLost(ILogger logger, string channel, Exception? exception);

@@ -27,7 +27,7 @@ public sealed record VerifyResult(
 /// call spends no credits.
 /// </summary>
 public sealed class KeyVerifier(
-    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, QuotaEvents quotaEvents, KeyCredits credits, TimeProvider time)
+    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, PeriodQuotas quotas, KeyCredits credits, TimeProvider time)
 {
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
@@ -86,23 +86,10 @@ public sealed class KeyVerifier(
         {
             return (VerifyCodes.Valid, ratelimit, null);
         }
-        var now = time.GetUtcNow();
-        var period = limits.QuotaPeriod!;
-        var (_, end) = QuotaPeriods.Current(period, now);
-        var reset = RateLimitHeaders.Seconds(end - now);
-        var consumed = await limiter.ConsumeAsync($"key:{keyId}:{QuotaPeriods.Label(period, now)}", limits.QuotaLimit!.Value, cost, end, limits.FailOpen, ct);
-        if (consumed.Status == LimitStatus.Unavailable)
-        {
-            return (VerifyCodes.QuotaExceeded, ratelimit, new QuotaUsageView(period, limits.QuotaLimit!.Value, 0, 0, end, reset, Unavailable: true));
-        }
-        var d = consumed.Decision;
-        var quota = new QuotaUsageView(period, d.Limit, d.Used, d.Remaining, end, reset);
-        if (d.Allowed)
-        {
-            await quotaEvents.AnnounceAsync(tenantId, keyId, quota, cost, limits.SoftLimits, ct);
-        }
+        var quota = await quotas.ConsumeAsync(tenantId, keyId, limits.QuotaPeriod!, limits.QuotaLimit!.Value, cost, limits.FailOpen, limits.SoftLimits, ct);
         // Without a hard cap the quota is only watched: the call goes through, the count stops at the limit.
-        return (!d.Allowed && limits.HardCap ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota);
+        var refused = quota.Unavailable || (!quota.Allowed && limits.HardCap);
+        return (refused ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota.Usage);
     }
 
     VerifyResult Done(VerifyResult result)

@@ -11,6 +11,7 @@ public static class LimitsSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QuotaLedger>());
         builder.Services.AddSingleton<Limiter>();
         builder.Services.AddSingleton<QuotaEvents>();
+        builder.Services.AddSingleton<PeriodQuotas>();
         builder.Services.AddSingleton<KeyCredits>();
         return builder;
     }

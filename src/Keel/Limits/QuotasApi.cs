@@ -19,14 +19,13 @@ public static class QuotasApi
             .AuthProblems(ErrorCodes.InvalidQuery);
 
     static async Task<Ok<QuotasView>> ListQuotas(
-        string? limit, string? cursor, TenantDb tenant, TenantLimits plans, Limiter limiter, TimeProvider time, CancellationToken ct)
+        string? limit, string? cursor, TenantDb tenant, TenantLimits plans, PeriodQuotas quotas, CancellationToken ct)
     {
         var page = PageRequest.From(limit, cursor);
-        var now = time.GetUtcNow();
         QuotaUsageView? own = null;
         if (await plans.PlanOfAsync(tenant.TenantId, ct) is { HasQuota: true } plan)
         {
-            own = await UsageAsync(limiter, $"tenant:{tenant.TenantId}", plan.QuotaPeriod!, plan.QuotaLimit!.Value, now, ct);
+            own = await quotas.UsageAsync(tenant.TenantId, null, plan.QuotaPeriod!, plan.QuotaLimit!.Value, ct);
         }
         var keys = await tenant.Keys.AsNoTracking()
             .Where(k => k.Kind == ApiKey.Client && k.RevokedAt == null && (k.QuotaLimit != null || tenant.Db.RatePlans.Any(p => p.Id == k.PlanId && p.QuotaLimit != null)))
@@ -38,19 +37,9 @@ public static class QuotasApi
         {
             if (KeyLimits.Of(key, key.PlanId is null ? null : keyPlans.GetValueOrDefault(key.PlanId)) is { HasQuota: true } limits)
             {
-                data.Add(new(key.Id, key.PlanId, await UsageAsync(limiter, "key:" + key.Id, limits.QuotaPeriod!, limits.QuotaLimit!.Value, now, ct)));
+                data.Add(new(key.Id, key.PlanId, await quotas.UsageAsync(tenant.TenantId, key.Id, limits.QuotaPeriod!, limits.QuotaLimit!.Value, ct)));
             }
         }
         return TypedResults.Ok(new QuotasView(own, data, keys.NextCursor));
-    }
-
-    static async Task<QuotaUsageView> UsageAsync(Limiter limiter, string owner, string period, long limit, DateTimeOffset now, CancellationToken ct)
-    {
-        var (_, end) = QuotaPeriods.Current(period, now);
-        var used = await limiter.UsedAsync($"{owner}:{QuotaPeriods.Label(period, now)}", end, ct);
-        var reset = RateLimitHeaders.Seconds(end - now);
-        return used is { } u
-            ? new QuotaUsageView(period, limit, u, Math.Max(0, limit - u), end, reset)
-            : new QuotaUsageView(period, limit, 0, 0, end, reset, Unavailable: true);
     }
 }

@@ -9,7 +9,7 @@ namespace Keel.Limits;
 /// concurrent calls cannot overshoot). Every answer to a limited tenant carries <c>RateLimit-Policy</c>
 /// and <c>RateLimit</c>; a refusal is 429 with <c>Retry-After</c>.
 /// </summary>
-internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, QuotaEvents quotaEvents, LimitsMetrics metrics, TimeProvider time)
+internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, PeriodQuotas quotas, LimitsMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,28 +45,20 @@ internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plan
         }
         if (plan.HasQuota)
         {
-            var now = time.GetUtcNow();
-            var (start, end) = QuotaPeriods.Current(plan.QuotaPeriod!, now);
-            var consumed = await limiter.ConsumeAsync($"tenant:{tenantId}:{QuotaPeriods.Label(plan.QuotaPeriod!, now)}", plan.QuotaLimit!.Value, 1, end, plan.FailOpen, ct);
-            if (consumed.Status == LimitStatus.Unavailable)
+            var quota = await quotas.ConsumeAsync(tenantId, null, plan.QuotaPeriod!, plan.QuotaLimit!.Value, 1, plan.FailOpen, plan.SoftLimits, ct);
+            if (quota.Unavailable)
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Problems.WriteAsync(context, ErrorCodes.RateLimitUnavailable);
                 return;
             }
-            var q = consumed.Decision;
-            var reset = RateLimitHeaders.Seconds(end - now);
-            entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, (long)(end - start).TotalSeconds, q.Remaining, reset));
-            metrics.Decided("tenant_quota", q.Allowed);
-            if (q.Allowed)
-            {
-                await quotaEvents.AnnounceAsync(tenantId, null,
-                    new QuotaUsageView(plan.QuotaPeriod!, q.Limit, q.Used, q.Remaining, end, reset), 1, plan.SoftLimits, ct);
-            }
-            if (!q.Allowed && plan.HardCap)
+            var q = quota.Usage;
+            entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, quota.WindowSeconds, q.Remaining, q.ResetSeconds));
+            metrics.Decided("tenant_quota", quota.Allowed);
+            if (!quota.Allowed && plan.HardCap)
             {
                 Headers(context, entries);
-                context.Response.Headers.RetryAfter = Math.Max(1, reset).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = Math.Max(1, q.ResetSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(context, ErrorCodes.QuotaExceeded);
                 return;
             }

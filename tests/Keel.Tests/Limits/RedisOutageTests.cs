@@ -14,7 +14,7 @@ public abstract class RedisOutageTests(Provider provider)
     [Fact]
     public async Task RedisStopsAndStarts_FailOpenFallsBack_FailClosedRefuses_ThenRecovers()
     {
-        await using var redis = await RestartableRedis.StartAsync();
+        await using var redis = await OwnRedisServer.StartAsync();
         var logs = new CapturingLoggerProvider();
         var node = await LimitsNode.StartAsync(provider, redis.Address,
             services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(s, logs));

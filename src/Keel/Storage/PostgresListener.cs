@@ -1,0 +1,45 @@
+using Npgsql;
+
+namespace Keel.Storage;
+
+/// <summary>
+/// LISTENs on one PostgreSQL channel for as long as the node runs, on a dedicated connection
+/// (unpooled, with TCP keepalive: a connection dropped without a word would otherwise leave the node
+/// deaf), reconnecting a second after any failure. <c>listening</c> runs each time LISTEN
+/// is in place, because notifications sent while the node was not listening are lost.
+/// </summary>
+internal static class PostgresListener
+{
+    public static async Task ListenAsync(
+        string connectionString, string channel, Action<string> received, Action listening, Action<Exception> lost, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var cs = new NpgsqlConnectionStringBuilder(connectionString) { KeepAlive = 10, Pooling = false };
+                await using var connection = new NpgsqlConnection(cs.ConnectionString);
+                await connection.OpenAsync(ct);
+                connection.Notification += (_, e) => received(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(ct);
+                }
+                listening();
+                while (true)
+                {
+                    await connection.WaitAsync(ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                lost(e);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+}
