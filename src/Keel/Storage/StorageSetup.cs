@@ -18,6 +18,7 @@ public static class StorageSetup
             ? sp.GetRequiredService<PostgresKeelDb>()
             : sp.GetRequiredService<SqliteKeelDb>());
         builder.Services.AddScoped<TenantDb>();
+        builder.Services.AddSingleton<JobLeases>();
         builder.Services.AddHostedService<MigrateOnStart>();
         return builder;
     }
