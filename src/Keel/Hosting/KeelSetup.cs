@@ -3,6 +3,7 @@ using Keel.Keys;
 using Keel.Limits;
 using Keel.Storage;
 using Keel.Tenants;
+using Keel.Usage;
 using Keel.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 
@@ -34,6 +35,7 @@ public static class KeelSetup
         builder.AddKeys();
         builder.AddWebhooks();
         builder.AddLimits();
+        builder.AddUsage();
         return builder;
     }
 
@@ -74,6 +76,7 @@ public static class KeelSetup
             app.MapKeysApi();
             app.MapWebhooksApi();
             app.MapLimitsApi();
+            app.MapUsageApi();
         }
         return app;
     }

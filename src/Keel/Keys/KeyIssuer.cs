@@ -17,6 +17,21 @@ public static partial class KeyIssuer
     public static bool IsValidPrefix(string prefix) =>
         prefix.Length <= 20 && PrefixPattern().IsMatch(prefix) && !prefix.StartsWith("keel", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The prefix of a presented key when it has the shape of a Keel key (a valid prefix, '_', then exactly the
+    /// random part's characters), else null. Only then is the part before the last '_' known to be no secret.
+    /// </summary>
+    public static string? PrefixOf(string presented)
+    {
+        var cut = presented.LastIndexOf('_');
+        if (cut <= 0 || !Secrets.IsRandomPart(presented.AsSpan(cut + 1)))
+        {
+            return null;
+        }
+        var prefix = presented.AsSpan(0, cut);
+        return prefix.Length <= 32 && PrefixPattern().IsMatch(prefix) ? prefix.ToString() : null;
+    }
+
     public static (ApiKey Key, string Secret) Issue(
         string tenantId, string kind, string name, string? prefix, string? role, DateTime now,
         string? ownerId = null, List<string>? scopes = null, string? meta = null, DateTime? expiresAt = null,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Keel.Http;
 using Keel.Limits;
+using Keel.Usage;
 
 namespace Keel.Keys;
 
@@ -23,11 +24,12 @@ public sealed record VerifyResult(
 /// <summary>
 /// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes → rate limit →
 /// quota → credits. No database write per request (except spending a usage-limited key's credits);
-/// use is recorded in memory. A key refused by its rate limit does not spend quota, and a refused
+/// use is counted in memory (<see cref="UsageCounter"/>, <see cref="LastUsedTracker"/>). A key refused by its rate limit does not spend quota, and a refused
 /// call spends no credits.
 /// </summary>
 public sealed class KeyVerifier(
-    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, Limiter limiter, PeriodQuotas quotas, KeyCredits credits, TimeProvider time)
+    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, UsageCounter usage, Limiter limiter, PeriodQuotas quotas, KeyCredits credits,
+    TimeProvider time)
 {
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
@@ -36,7 +38,9 @@ public sealed class KeyVerifier(
         // Another tenant's key, and a management key, are exactly as unknown as a key that never existed.
         if (key is null || key.TenantId != tenantId || key.Kind != ApiKey.Client)
         {
-            return Done(new VerifyResult(false, VerifyCodes.NotFound, null, null, null, null, null, null, null));
+            metrics.Verified(VerifyCodes.NotFound);
+            usage.NotFound(tenantId, secret);
+            return new VerifyResult(false, VerifyCodes.NotFound, null, null, null, null, null, null, null);
         }
         var code = key.StateAt(time.GetUtcNow().UtcDateTime) switch
         {
@@ -62,8 +66,10 @@ public sealed class KeyVerifier(
         {
             lastUsed.Touch(key.TenantId, key.Id);
         }
-        return Done(new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
-            key.ExpiresAt, ratelimit, quota, remaining));
+        metrics.Verified(code);
+        usage.Verified(key.TenantId, key.Id, code);
+        return new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
+            key.ExpiresAt, ratelimit, quota, remaining);
     }
 
     async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string tenantId, string keyId, KeyLimits limits, long cost, CancellationToken ct)
@@ -90,11 +96,5 @@ public sealed class KeyVerifier(
         // Without a hard cap the quota is only watched: the call goes through, the count stops at the limit.
         var refused = quota.Unavailable || (!quota.Allowed && limits.HardCap);
         return (refused ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota.Usage);
-    }
-
-    VerifyResult Done(VerifyResult result)
-    {
-        metrics.Verified(result.Code);
-        return result;
     }
 }

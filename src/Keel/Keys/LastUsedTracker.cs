@@ -6,50 +6,74 @@ using Microsoft.Extensions.Options;
 namespace Keel.Keys;
 
 /// <summary>
-/// Records that a key was used without writing to the database on the request: each key is queued at
-/// most once a minute, and <see cref="LastUsedFlusher"/> writes the queue in one transaction.
+/// Records that a key was used without writing to the database on the request: each use moves the key's last
+/// seen time forward in memory, and <see cref="LastUsedFlusher"/> writes it. A key is written at the first flush after
+/// its first use, then again at the first flush at least <see cref="WriteGap"/> after the time last written, if it
+/// was used since. So a use reaches the database within <see cref="WriteGap"/> + the flush interval (55 s with the
+/// default 10 s: never a minute stale), and a busy key costs one write every 45 to 55 s.
 /// </summary>
 public sealed class LastUsedTracker(TimeProvider time)
 {
-    static readonly TimeSpan MinInterval = TimeSpan.FromMinutes(1);
-    readonly ConcurrentDictionary<KeyRef, DateTime> _lastQueued = new();
-    readonly ConcurrentDictionary<KeyRef, DateTime> _pending = new();
+    internal static readonly TimeSpan WriteGap = TimeSpan.FromSeconds(45);
+    /// <summary>A key unused this long, and written, is forgotten (the next use is written at once).</summary>
+    static readonly TimeSpan Idle = TimeSpan.FromMinutes(2);
+    readonly ConcurrentDictionary<KeyRef, Use> _uses = new();
 
     /// <summary>A key by its primary key, (tenant, id), so the flush finds each row by index.</summary>
     public readonly record struct KeyRef(string TenantId, string Id);
 
-    public void Touch(string tenantId, string keyId)
+    /// <summary>UTC ticks of the last use seen, and of the last use handed out for writing (0: none, or the write failed).</summary>
+    sealed class Use
     {
-        var key = new KeyRef(tenantId, keyId);
-        var now = time.GetUtcNow().UtcDateTime;
-        if (_lastQueued.TryGetValue(key, out var last) && now - last < MinInterval)
-        {
-            return;
-        }
-        _lastQueued[key] = now;
-        _pending[key] = now;
+        public long Seen;
+        public long Written;
     }
 
-    /// <summary>Takes what is queued; forgets throttle entries old enough to no longer matter.</summary>
+    public void Touch(string tenantId, string keyId) =>
+        Touch(_uses.GetOrAdd(new KeyRef(tenantId, keyId), static _ => new Use()), time.GetUtcNow().UtcTicks);
+
+    /// <summary>Takes the keys due for a write: used since last written, and never written or written <see cref="WriteGap"/> ago.</summary>
     internal List<KeyValuePair<KeyRef, DateTime>> Drain()
     {
         var batch = new List<KeyValuePair<KeyRef, DateTime>>();
-        foreach (var id in _pending.Keys)
+        var now = time.GetUtcNow().UtcTicks;
+        foreach (var (key, use) in _uses)
         {
-            if (_pending.TryRemove(id, out var at))
+            var seen = Volatile.Read(ref use.Seen);
+            var written = Volatile.Read(ref use.Written);
+            if (seen > written && (written == 0 || now - written >= WriteGap.Ticks))
             {
-                batch.Add(new(id, at));
+                Volatile.Write(ref use.Written, seen);
+                batch.Add(new(key, new DateTime(seen, DateTimeKind.Utc)));
             }
-        }
-        var stale = time.GetUtcNow().UtcDateTime - MinInterval;
-        foreach (var (id, at) in _lastQueued)
-        {
-            if (at < stale)
+            else if (seen == written && now - seen > Idle.Ticks && _uses.TryRemove(new(key, use)) && Volatile.Read(ref use.Seen) != seen)
             {
-                _lastQueued.TryRemove(new KeyValuePair<KeyRef, DateTime>(id, at));
+                // Used while being removed: put that use back.
+                Volatile.Write(ref use.Written, 0);
+                _uses.AddOrUpdate(key, use, (_, current) => { Touch(current, Volatile.Read(ref use.Seen)); return current; });
             }
         }
         return batch;
+    }
+
+    /// <summary>A batch that could not be written: its keys are written at the next flush, with their latest use.</summary>
+    internal void Failed(List<KeyValuePair<KeyRef, DateTime>> batch)
+    {
+        foreach (var (key, _) in batch)
+        {
+            if (_uses.TryGetValue(key, out var use))
+            {
+                Volatile.Write(ref use.Written, 0);
+            }
+        }
+    }
+
+    static void Touch(Use use, long ticks)
+    {
+        long seen;
+        while ((seen = Volatile.Read(ref use.Seen)) < ticks && Interlocked.CompareExchange(ref use.Seen, ticks, seen) != seen)
+        {
+        }
     }
 }
 
@@ -100,6 +124,7 @@ internal sealed partial class LastUsedFlusher(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            tracker.Failed(batch);
             FlushFailed(logger, batch.Count, e);
         }
     }

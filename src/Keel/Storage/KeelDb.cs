@@ -24,6 +24,9 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<WebhookEvent> Events => Set<WebhookEvent>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
+    public DbSet<Usage.KeyUsageCount> KeyUsage => Set<Usage.KeyUsageCount>();
+    public DbSet<Usage.FailureCount> Failures => Set<Usage.FailureCount>();
+    public DbSet<Usage.RollupMark> RollupMarks => Set<Usage.RollupMark>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -38,6 +41,9 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new WebhookEventConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryAttemptConfiguration());
+        modelBuilder.ApplyConfiguration(new Usage.KeyUsageCountConfiguration());
+        modelBuilder.ApplyConfiguration(new Usage.FailureCountConfiguration());
+        modelBuilder.ApplyConfiguration(new Usage.RollupMarkConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

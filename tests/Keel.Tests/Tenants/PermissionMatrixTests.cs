@@ -70,6 +70,9 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("POST", "/v1/ratelimits/check", Permissions.KeysVerify, HttpStatusCode.OK,
             _ => new { @namespace = "matrix", identifier = "x", requests_per_second = 1, burst = 1 }),
         new("GET", "/v1/quotas", Permissions.UsageRead, HttpStatusCode.OK),
+        new("GET", "/v1/keys/{key}/usage", Permissions.UsageRead, HttpStatusCode.OK),
+        new("GET", "/v1/analytics/keys", Permissions.UsageRead, HttpStatusCode.OK),
+        new("GET", "/v1/analytics/auth-failures", Permissions.UsageRead, HttpStatusCode.OK),
     ];
 
     public static IEnumerable<object[]> Matrix() =>

@@ -340,6 +340,126 @@ namespace Keel.Storage.Migrations.Postgres
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Usage.FailureCount", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("Granularity")
+                        .HasColumnType("integer")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ts");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Prefix")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("prefix");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("node");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint")
+                        .HasColumnName("count");
+
+                    b.HasKey("TenantId", "Granularity", "Ts", "Code", "Prefix", "Node")
+                        .HasName("pk_usage_failure_counts");
+
+                    b.HasIndex("Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_failure_counts_granularity_ts");
+
+                    b.ToTable("usage_failure_counts", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Usage.KeyUsageCount", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("key_id");
+
+                    b.Property<int>("Granularity")
+                        .HasColumnType("integer")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("bigint")
+                        .HasColumnName("ts");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("node");
+
+                    b.Property<long>("Expired")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expired");
+
+                    b.Property<long>("ForbiddenScope")
+                        .HasColumnType("bigint")
+                        .HasColumnName("forbidden_scope");
+
+                    b.Property<long>("QuotaExceeded")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quota_exceeded");
+
+                    b.Property<long>("RateLimited")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rate_limited");
+
+                    b.Property<long>("Revoked")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revoked");
+
+                    b.Property<long>("Valid")
+                        .HasColumnType("bigint")
+                        .HasColumnName("valid");
+
+                    b.HasKey("TenantId", "KeyId", "Granularity", "Ts", "Node")
+                        .HasName("pk_usage_key_counts");
+
+                    b.HasIndex("Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_key_counts_granularity_ts");
+
+                    b.HasIndex("TenantId", "Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_key_counts_tenant_id_granularity_ts");
+
+                    b.ToTable("usage_key_counts", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Usage.RollupMark", b =>
+                {
+                    b.Property<int>("Granularity")
+                        .HasColumnType("integer")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("RolledTo")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rolled_to");
+
+                    b.HasKey("Granularity")
+                        .HasName("pk_usage_rollup_marks");
+
+                    b.ToTable("usage_rollup_marks", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Webhooks.Delivery", b =>
                 {
                     b.Property<string>("TenantId")

@@ -334,6 +334,126 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Usage.FailureCount", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("Granularity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ts");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Prefix")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prefix");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.HasKey("TenantId", "Granularity", "Ts", "Code", "Prefix", "Node")
+                        .HasName("pk_usage_failure_counts");
+
+                    b.HasIndex("Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_failure_counts_granularity_ts");
+
+                    b.ToTable("usage_failure_counts", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Usage.KeyUsageCount", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<int>("Granularity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ts");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
+
+                    b.Property<long>("Expired")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expired");
+
+                    b.Property<long>("ForbiddenScope")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("forbidden_scope");
+
+                    b.Property<long>("QuotaExceeded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("quota_exceeded");
+
+                    b.Property<long>("RateLimited")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rate_limited");
+
+                    b.Property<long>("Revoked")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revoked");
+
+                    b.Property<long>("Valid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("valid");
+
+                    b.HasKey("TenantId", "KeyId", "Granularity", "Ts", "Node")
+                        .HasName("pk_usage_key_counts");
+
+                    b.HasIndex("Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_key_counts_granularity_ts");
+
+                    b.HasIndex("TenantId", "Granularity", "Ts")
+                        .HasDatabaseName("ix_usage_key_counts_tenant_id_granularity_ts");
+
+                    b.ToTable("usage_key_counts", (string)null);
+                });
+
+            modelBuilder.Entity("Keel.Usage.RollupMark", b =>
+                {
+                    b.Property<int>("Granularity")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("granularity");
+
+                    b.Property<long>("RolledTo")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rolled_to");
+
+                    b.HasKey("Granularity")
+                        .HasName("pk_usage_rollup_marks");
+
+                    b.ToTable("usage_rollup_marks", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Webhooks.Delivery", b =>
                 {
                     b.Property<string>("TenantId")

@@ -1,0 +1,17 @@
+namespace Keel.Usage;
+
+public static class UsageSetup
+{
+    public static IHostApplicationBuilder AddUsage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UsageOptions>().BindConfiguration("Keys:Usage").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<UsageCounter>();
+        builder.Services.AddScoped<UsageQueries>();
+        // Every node flushes what it counted, whatever its role; one worker rolls up.
+        builder.Services.AddSingleton<UsageFlusher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageFlusher>());
+        builder.Services.AddSingleton<UsageRollups>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRollups>());
+        return builder;
+    }
+}
