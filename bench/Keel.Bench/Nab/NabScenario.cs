@@ -65,7 +65,7 @@ public static class NabScenario
         }
         var keel = keys.Select(k => KeelOnNab.Run(corpus, k, options)).ToList();
         runs.Add(("Keel (best threshold)", ThresholdSweep.Best(keel, costs).Threshold, keel));
-        runs.Add(($"Keel (default threshold)", options.Threshold, keel));
+        runs.Add(("Keel (default threshold)", options.Threshold, keel));
 
         var families = keys.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct().ToList();
         var table = new MarkdownTable(["detector", "threshold", "windows found", "false-positive rows", "raw", "normalised", .. families]);

@@ -3,94 +3,127 @@ using System.Runtime.CompilerServices;
 namespace Keel.Usage.Anomalies;
 
 /// <summary>
-/// One series under <see cref="RobustDetector"/>. A value is judged against two baselines, each with its own robust
-/// scale: the recent level (short memory) and the same hour of day (one slot per hour, keyed from the timestamp, so
-/// it works at any interval). The value is only as anomalous as the baseline that explains it best: a daily peak
-/// is explained by its hour, a slow drift by the level. The distance becomes a score that saturates smoothly in
-/// [0, 1], and a score repeats only what rises above the recent ones, because an alarm that persists says nothing
-/// new. State: a few numbers and 24 slots, about 450 bytes, whatever the number of values seen.
+/// One series under <see cref="RobustDetector"/>, a seasonal exponential smoother with robust statistics:
+/// <list type="bullet">
+/// <item>the baseline is a level plus an offset for the hour of day (additive Holt-Winters with 24 slots keyed from the
+/// timestamp, so it works for minute and hourly data alike); residuals are clipped at 3 deviations before they teach
+/// anything, so one outlier moves neither the baseline nor the scale much;</item>
+/// <item>the surprise is the distance from the baseline in robust standard deviations (1.25 × the exponentially
+/// weighted mean absolute deviation, never below 1% of the range seen);</item>
+/// <item>the score compares the surprise with the largest one remembered (fading over <c>SurpriseMemory</c>): a spiky
+/// series' usual spikes and a calm series' first bump land on one scale, and an alarm that persists, or repeats at the
+/// same size, scores 0 after its first interval: NAB charges every false alarm and counts one detection per window;</item>
+/// <item>a value beyond the whole range ever seen scores by how far beyond it is.</item>
+/// </list>
+/// State: about 20 numbers and 24 slots, some 300 bytes, whatever the number of values seen.
 /// </summary>
 internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 {
-    RobustEstimate _level;
-    HourSlots _hours;
+    /// <summary>Mean absolute deviation to standard deviation, for normal noise.</summary>
+    const double SigmaPerDeviation = 1.2533;
+
+    /// <summary>Residuals teach at most this many deviations (Huber-style clipping).</summary>
+    const double Clip = 3;
+
+    /// <summary>The scale needs a few values before anything can be judged against it.</summary>
+    const int MinimumValues = 12;
+
+    double _level;
+    double _deviation;
+    HourOffsets _hours;
     long _count;
+    DateTimeOffset _first;
     DateTimeOffset _last;
     double _interval;
     double _min = double.PositiveInfinity;
     double _max = double.NegativeInfinity;
-    double _recent;
+    double _largestSurprise;
 
     public AnomalyScore Observe(DateTimeOffset timestamp, double value)
     {
         var dt = Elapsed(timestamp);
         ref var hour = ref _hours[timestamp.UtcDateTime.Hour];
-        // A scale never below 1% of the range seen, so a series that sat still does not alarm at its first wiggle.
-        var floor = _count > 0 ? Math.Max(0.01 * (_max - _min), 1e-9 * Math.Abs(_level.Mean)) : 0;
-        var score = AnomalyScore.WarmingUp(value);
-        if (_count >= options.WarmUpValues)
-        {
-            var judged = Judge(value, hour, floor);
-            score = judged with { Score = Quieted(judged.Score, dt) };
-        }
+        // Never below 1% of the range seen, so a series that sat still does not alarm at its first wiggle.
+        var floor = Math.Max(_count > 0 ? 0.01 * (_max - _min) : 0, Math.Max(1e-9 * Math.Abs(_level), 1e-12));
+        var sigma = Math.Max(_deviation * SigmaPerDeviation, floor);
+        // An hour's offset is used once it has seen two hours' worth of values, i.e. at least two days.
+        var expected = _level + (hour.Count * _interval >= 7200 ? hour.Offset : 0);
 
-        _level.Add(value, Weight(dt, options.LevelMemory.TotalSeconds), Weight(dt, options.ScaleMemory.TotalSeconds), floor);
-        var slotSeconds = options.SeasonMemory.TotalSeconds / 24;
-        hour.Add(value, Weight(dt, slotSeconds), Weight(dt, slotSeconds), floor);
-        _min = Math.Min(_min, value);
-        _max = Math.Max(_max, value);
-        _count++;
+        var score = AnomalyScore.WarmingUp(value);
+        if (_count >= MinimumValues && timestamp - _first >= options.WarmUp)
+        {
+            var (low, high) = (expected - (options.NormalDeviations * sigma), expected + (options.NormalDeviations * sigma));
+            score = new AnomalyScore(Score(Math.Abs(value - expected) / sigma, value, dt), value, expected, low, high);
+        }
+        Learn(value, expected, dt, floor, ref hour);
         return score;
     }
 
-    AnomalyScore Judge(double value, in RobustEstimate hour, double floor)
+    double Score(double surprise, double value, double dt)
     {
-        var k = options.HalfScoreDeviations;
-        var levelSigma = _level.Sigma(floor);
-        var z = Math.Abs(value - _level.Mean) / levelSigma;
-        var (baseline, sigma) = (_level.Mean, levelSigma);
-        // An hour is trusted once it has seen about two hours' worth of values, i.e. at least two days.
-        if (hour.Count * _interval >= 7200)
-        {
-            var hourSigma = hour.Sigma(floor);
-            var hourZ = Math.Abs(value - hour.Mean) / hourSigma;
-            if (hourZ < z)
-            {
-                (z, baseline, sigma) = (hourZ, hour.Mean, hourSigma);
-            }
-        }
-        var raw = z * z / ((z * z) + (k * k));
-        return new AnomalyScore(raw, value, baseline, baseline - (k * sigma), baseline + (k * sigma));
+        var remembered = Math.Max(_largestSurprise * Math.Exp(-dt / options.SurpriseMemory.TotalSeconds), options.NormalDeviations);
+        _largestSurprise = Math.Max(remembered, surprise);
+        var byRatio = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
+        var range = _max - _min;
+        var excess = range > 0 ? Math.Max(value - _max, _min - value) / range : 0;
+        return Math.Max(byRatio, Saturate(excess, options.HalfScoreRangeExcess));
     }
 
-    /// <summary>Only the part of the score above what was recently reported counts; the memory fades with time.</summary>
-    double Quieted(double raw, double dt)
+    /// <summary>0 at or below 0, 0.5 at <paramref name="half"/>, approaching 1 smoothly.</summary>
+    static double Saturate(double x, double half) => x <= 0 ? 0 : x * x / ((x * x) + (half * half));
+
+    void Learn(double value, double expected, double dt, double floor, ref HourOffset hour)
     {
-        var recent = _recent * Math.Exp(-dt / options.QuietMemory.TotalSeconds);
-        _recent = Math.Max(recent, raw);
-        return raw > recent ? (raw - recent) / (1 - recent) : 0;
+        _min = Math.Min(_min, value);
+        _max = Math.Max(_max, value);
+        if (++_count == 1)
+        {
+            _level = value;
+            return;
+        }
+        // Until a memory is full its weight is 1/n, the plain mean of what was seen, so the first value does not linger.
+        var n = (double)_count;
+        var limit = Clip * Math.Max(_deviation, floor);
+        var residual = value - expected;
+        // The first values teach the scale; clipping them against a scale not yet learned would freeze it near 0.
+        var clipped = _count <= 3 ? residual : Math.Clamp(residual, -limit, limit);
+        _level += Math.Max(Weight(dt, options.LevelMemory), 1 / n) * clipped;
+        _deviation += Math.Max(Weight(dt, options.ScaleMemory), 1 / n) * (Math.Abs(clipped) - _deviation);
+        hour.Count = Math.Min(hour.Count + 1, int.MaxValue - 1);
+        // An hour is visited for 1/24 of the time, so its memory in visiting time is a 24th of SeasonMemory.
+        var seasonal = Math.Clamp(value - _level - hour.Offset, -limit, limit);
+        hour.Offset += (float)(Math.Max(Weight(dt, options.SeasonMemory / 24), 1.0 / hour.Count) * seasonal);
     }
 
     /// <summary>Seconds since the previous value; a repeated or out-of-order timestamp counts as a typical interval.</summary>
     double Elapsed(DateTimeOffset timestamp)
     {
-        var seconds = _count == 0 ? 0 : (timestamp - _last).TotalSeconds;
-        if (_count == 0 || seconds > 0)
+        if (_count == 0)
         {
-            _last = timestamp;
+            (_first, _last) = (timestamp, timestamp);
+            return 0;
         }
-        if (seconds > 0)
+        var seconds = (timestamp - _last).TotalSeconds;
+        if (seconds <= 0)
         {
-            _interval = _interval == 0 ? seconds : _interval + (0.01 * (seconds - _interval));
+            return _interval;
         }
-        return seconds > 0 ? seconds : _interval;
+        _last = timestamp;
+        _interval = _interval == 0 ? seconds : _interval + (0.01 * (seconds - _interval));
+        return seconds;
     }
 
-    static double Weight(double dt, double memorySeconds) => 1 - Math.Exp(-dt / memorySeconds);
+    static double Weight(double dt, TimeSpan memory) => 1 - Math.Exp(-dt / memory.TotalSeconds);
+
+    struct HourOffset
+    {
+        public float Offset;
+        public int Count;
+    }
 
     [InlineArray(24)]
-    struct HourSlots
+    struct HourOffsets
     {
-        RobustEstimate _slot;
+        HourOffset _slot;
     }
 }
