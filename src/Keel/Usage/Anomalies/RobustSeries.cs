@@ -64,8 +64,10 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         var remembered = Math.Max(_largestSurprise * Math.Exp(-dt / options.SurpriseMemory.TotalSeconds), options.NormalDeviations);
         _largestSurprise = Math.Max(remembered, surprise);
         var byRatio = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
+        // A new extreme counts only when it is also outside the normal band: after a level shift, ordinary noise
+        // around the new level sets records that are no news.
         var range = _max - _min;
-        var excess = range > 0 ? Math.Max(value - _max, _min - value) / range : 0;
+        var excess = range > 0 && surprise > options.NormalDeviations ? Math.Max(value - _max, _min - value) / range : 0;
         return Math.Max(byRatio, Saturate(excess, options.HalfScoreRangeExcess));
     }
 
