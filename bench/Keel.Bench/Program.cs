@@ -9,5 +9,6 @@ var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside 
     StormScenario.Command(),
     RateLimitScenario.Command(),
     Keel.Bench.Nab.NabScenario.Command(),
+    Keel.Bench.Anomalies.AnomalyCostScenario.Command(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -59,17 +59,26 @@ public sealed class NabCorpus(string root)
         var family = key[..key.IndexOf('/', StringComparison.Ordinal)];
         var file = key[(family.Length + 1)..];
         var rows = File.ReadLines(Path.Combine(Root, "results", detector, family, $"{detector}_{file}")).Skip(1).Select(l => l.Split(',')).ToList();
-        // A few files repeat a timestamp; a window edge then means its last row (as NAB's own lookup does).
-        Dictionary<string, int> index = [];
-        for (var i = 0; i < rows.Count; i++)
-        {
-            index[rows[i][0][..19]] = i;
-        }
-        return new NabFile(key, WindowsOf(key, index), [.. rows.Select(c => D(c[2]))]);
+        return new NabFile(key, WindowsOf(key, [.. rows.Select(c => c[0])]), [.. rows.Select(c => D(c[2]))]);
     }
 
-    IReadOnlyList<Window> WindowsOf(string key, Dictionary<string, int> index)
+    /// <summary>A file's data (<c>data/&lt;family&gt;/&lt;file&gt;</c>): the timestamp (UTC) and value of every row.</summary>
+    public IReadOnlyList<(DateTimeOffset Timestamp, double Value)> Rows(string key) =>
+        [.. File.ReadLines(Path.Combine(Root, "data", key)).Skip(1).Select(l => l.Split(','))
+            .Select(c => (DateTimeOffset.ParseExact(c[0], "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal), D(c[1])))];
+
+    /// <summary>A file scored by a detector run here: its windows located by the rows' timestamps.</summary>
+    public NabFile Scored(string key, IReadOnlyList<DateTimeOffset> timestamps, IReadOnlyList<double> scores) =>
+        new(key, WindowsOf(key, [.. timestamps.Select(t => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))]), scores);
+
+    IReadOnlyList<Window> WindowsOf(string key, IReadOnlyList<string> timestamps)
     {
+        // A few files repeat a timestamp; a window edge then means its last row (as NAB's own lookup does).
+        Dictionary<string, int> index = [];
+        for (var i = 0; i < timestamps.Count; i++)
+        {
+            index[timestamps[i][..19]] = i;
+        }
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "combined_windows.json")));
         return [.. json.RootElement.GetProperty(key).EnumerateArray()
             .Select(w => new Window(index[w[0].GetString()![..19]], index[w[1].GetString()![..19]]))];

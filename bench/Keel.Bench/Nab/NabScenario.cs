@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Keel.Usage.Anomalies;
 
 namespace Keel.Bench.Nab;
 
@@ -42,9 +43,52 @@ public static class NabScenario
                 $"| {detector} | {files.Count} | {reproduced} | {windows} | {raw:0.###} | {NabScorer.Normalised(raw, windows, costs):0.0} | {threshold:0.######} | {best:0.###} | {NabScorer.Normalised(best, windows, costs):0.0} |"));
         }
         Console.WriteLine();
+        Compare(corpus, costs, detectors);
+        Console.WriteLine();
         Console.WriteLine(ok ? "Every file matched NAB's published score and counts." : "Some files did not match NAB's published results: the scorer is not to be trusted.");
         return ok ? 0 : 1;
     }
+
+    /// <summary>
+    /// Keel's detector (default settings) beside the published detectors on the same files: each at the one threshold
+    /// best for the whole subset, Keel also at its configured default threshold; then the same per family.
+    /// </summary>
+    static void Compare(NabCorpus corpus, CostMatrix costs, string[] detectors)
+    {
+        var keys = corpus.Published(detectors.FirstOrDefault() ?? "numenta", "standard").Select(p => p.File).ToList();
+        var options = new AnomaliesOptions();
+        List<(string Name, double Threshold, IReadOnlyList<NabFile> Files)> runs = [];
+        foreach (var detector in detectors)
+        {
+            var files = keys.Select(k => corpus.Load(detector, k)).ToList();
+            runs.Add((detector, ThresholdSweep.Best(files, costs).Threshold, files));
+        }
+        var keel = keys.Select(k => KeelOnNab.Run(corpus, k, options)).ToList();
+        runs.Add(("Keel (best threshold)", ThresholdSweep.Best(keel, costs).Threshold, keel));
+        runs.Add(("Keel (default threshold)", options.Threshold, keel));
+
+        var families = keys.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct().ToList();
+        var table = new MarkdownTable(["detector", "threshold", "windows found", "false-positive rows", "raw", "normalised", .. families]);
+        foreach (var (name, threshold, files) in runs)
+        {
+            var scored = files.Select(f => (f.Key, f.Windows.Count, Score: NabScorer.Score(f.Scores, f.Windows, threshold, costs))).ToList();
+            var found = files.Sum(f => f.Windows.Count(w => Enumerable.Range(w.Left, w.Width).Any(i => i >= NabScorer.ProbationaryRows(f.Scores.Count) && f.Scores[i] >= threshold)));
+            var raw = scored.Sum(s => s.Score.Score);
+            var perFamily = families.Select(family =>
+            {
+                var mine = scored.Where(s => s.Key.StartsWith(family + "/", StringComparison.Ordinal)).ToList();
+                var windows = mine.Sum(s => s.Count);
+                return windows == 0 ? F($"{mine.Sum(s => s.Score.Score):0.00} raw") : F($"{NabScorer.Normalised(mine.Sum(s => s.Score.Score), windows, costs):0.0}");
+            });
+            table.Row([name, F($"{threshold:0.######}"), F($"{found}/{files.Sum(f => f.Windows.Count)}"), F($"{scored.Sum(s => s.Score.FalsePositives)}"),
+                F($"{raw:0.###}"), F($"{NabScorer.Normalised(raw, files.Sum(f => f.Windows.Count), costs):0.0}"), .. perFamily]);
+        }
+        Console.WriteLine("Keel's detector beside the published ones, same files and scorer; the family columns are normalised at the row's threshold (raw score where a family has no windows).");
+        Console.WriteLine();
+        Console.Write(table);
+    }
+
+    static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>NAB publishes scores rounded to about 12 digits; counts must be equal.</summary>
     public static bool Matches(PublishedScore published, FileScore mine) =>
