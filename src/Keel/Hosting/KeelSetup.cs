@@ -4,6 +4,7 @@ using Keel.Limits;
 using Keel.Storage;
 using Keel.Tenants;
 using Keel.Usage;
+using Keel.Usage.Anomalies;
 using Keel.Webhooks;
 using Microsoft.AspNetCore.Authorization;
 
@@ -36,6 +37,7 @@ public static class KeelSetup
         builder.AddWebhooks();
         builder.AddLimits();
         builder.AddUsage();
+        builder.AddAnomalies();
         return builder;
     }
 
@@ -77,6 +79,7 @@ public static class KeelSetup
             app.MapWebhooksApi();
             app.MapLimitsApi();
             app.MapUsageApi();
+            app.MapAnomaliesApi();
         }
         return app;
     }

@@ -27,6 +27,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<Usage.KeyUsageCount> KeyUsage => Set<Usage.KeyUsageCount>();
     public DbSet<Usage.FailureCount> Failures => Set<Usage.FailureCount>();
     public DbSet<Usage.RollupMark> RollupMarks => Set<Usage.RollupMark>();
+    public DbSet<Usage.Anomalies.Anomaly> Anomalies => Set<Usage.Anomalies.Anomaly>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -44,6 +45,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new Usage.KeyUsageCountConfiguration());
         modelBuilder.ApplyConfiguration(new Usage.FailureCountConfiguration());
         modelBuilder.ApplyConfiguration(new Usage.RollupMarkConfiguration());
+        modelBuilder.ApplyConfiguration(new Usage.Anomalies.AnomalyConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -22,4 +22,5 @@ public sealed class TenantDb(KeelDb db, IHttpContextAccessor http)
     public IQueryable<WebhookEvent> Events => db.Events.Where(e => e.TenantId == TenantId);
     public IQueryable<Delivery> Deliveries => db.Deliveries.Where(d => d.TenantId == TenantId);
     public IQueryable<DeliveryAttempt> Attempts => db.Attempts.Where(a => a.TenantId == TenantId);
+    public IQueryable<Usage.Anomalies.Anomaly> Anomalies => db.Anomalies.Where(a => a.TenantId == TenantId);
 }

@@ -10,6 +10,7 @@ public static partial class EventTypeNames
     public const string KeyRotated = "key.rotated";
     public const string KeyExpiring = "key.expiring";
     public const string EndpointDisabled = "endpoint.disabled";
+    public const string AnomalyDetected = "anomaly.detected";
 
     /// <summary>Types Keel publishes itself; tenants may subscribe to them but not publish them.</summary>
     public static readonly IReadOnlyDictionary<string, string> BuiltIn = new Dictionary<string, string>
@@ -21,7 +22,7 @@ public static partial class EventTypeNames
         ["quota.threshold_reached"] = "A quota's soft limit (a fraction of its limit) was reached in this period; once per threshold per period.",
         ["quota.exhausted"] = "A quota was used up in this period; once per period.",
         [EndpointDisabled] = "An endpoint was disabled after failing for Webhooks:DisableAfter or answering 410 Gone.",
-        ["anomaly.detected"] = "Traffic or authentication failures left their expected range.",
+        [AnomalyDetected] = "Traffic or authentication failures left their expected range.",
     };
 
     /// <summary>Keel's own namespaces: a tenant cannot publish a type that starts with one of these.</summary>

@@ -21,14 +21,22 @@ public sealed class FakeClockNode : IAsyncDisposable
     public KeelNode Node { get; }
     public HttpClient Admin { get; }
 
-    public static async Task<FakeClockNode> StartAsync(Provider provider)
+    public static async Task<FakeClockNode> StartAsync(Provider provider, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         // Whole seconds, so times read back from either database compare exactly.
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var time = new FakeTimeProvider(start);
         // The background flush must not race the test's own FlushAsync/Drain calls; the longest
         // period a PeriodicTimer accepts is about 49 days, far more than any test advances the clock.
-        var settings = new Dictionary<string, string?> { ["Keys:LastUsedFlushInterval"] = "40.00:00:00" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Keys:LastUsedFlushInterval"] = "40.00:00:00",
+            ["Anomalies:ScanInterval"] = "40.00:00:00",
+        };
+        foreach (var (name, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
         var node = new KeelNode(provider, await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings,
             s => s.AddSingleton<TimeProvider>(time));
         var started = new FakeClockNode(time, node);

@@ -73,6 +73,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("GET", "/v1/keys/{key}/usage", Permissions.UsageRead, HttpStatusCode.OK),
         new("GET", "/v1/analytics/keys", Permissions.UsageRead, HttpStatusCode.OK),
         new("GET", "/v1/analytics/auth-failures", Permissions.UsageRead, HttpStatusCode.OK),
+        new("GET", "/v1/anomalies", Permissions.UsageRead, HttpStatusCode.OK),
     ];
 
     public static IEnumerable<object[]> Matrix() =>

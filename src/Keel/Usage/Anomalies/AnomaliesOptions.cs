@@ -41,4 +41,28 @@ public sealed class AnomaliesOptions
 
     /// <summary>A series scores 0 until this long after its first value (and at least 12 values).</summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromDays(1);
+
+    // How the scanner feeds the detector with usage (AnomalyScanner); none of these change a score.
+
+    /// <summary>Off: no worker scans usage for anomalies.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the worker holding the lease looks for newly settled minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "40.00:00:00", ErrorMessage = "Anomalies:ScanInterval must be from 1 second to 40 days.")]
+    public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>After a pause (a new leaseholder, an outage) at most this much of the past is scored; older minutes are skipped.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Anomalies:MaxCatchUp must be from 1 minute to 1 day.")]
+    public TimeSpan MaxCatchUp { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A series without traffic this long is forgotten, so memory follows the series in use.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "90.00:00:00", ErrorMessage = "Anomalies:IdleEviction must be from 1 hour to 90 days.")]
+    public TimeSpan IdleEviction { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The least difference from the baseline, in calls per minute, that is reported: on a quiet series 0 to 3
+    /// calls can be many deviations away and still not worth anyone's attention.
+    /// </summary>
+    [Range(0.0, 1e9)]
+    public double MinimumChange { get; set; } = 10;
 }

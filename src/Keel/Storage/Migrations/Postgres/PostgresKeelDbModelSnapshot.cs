@@ -340,6 +340,71 @@ namespace Keel.Storage.Migrations.Postgres
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Usage.Anomalies.Anomaly", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("id");
+
+                    b.Property<double>("Baseline")
+                        .HasColumnType("double precision")
+                        .HasColumnName("baseline");
+
+                    b.Property<DateTime>("DetectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("detected_at");
+
+                    b.Property<double>("ExpectedHigh")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_high");
+
+                    b.Property<double>("ExpectedLow")
+                        .HasColumnType("double precision")
+                        .HasColumnName("expected_low");
+
+                    b.Property<int>("IntervalSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("interval_seconds");
+
+                    b.Property<DateTime>("IntervalStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("interval_start");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<double>("Observed")
+                        .HasColumnType("double precision")
+                        .HasColumnName("observed");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("double precision")
+                        .HasColumnName("score");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_anomalies");
+
+                    b.HasIndex("TenantId", "Kind", "KeyId", "IntervalStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_anomalies_tenant_id_kind_key_id_interval_start");
+
+                    b.ToTable("anomalies", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Usage.FailureCount", b =>
                 {
                     b.Property<string>("TenantId")

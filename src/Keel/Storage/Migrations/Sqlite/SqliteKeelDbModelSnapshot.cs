@@ -334,6 +334,71 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.ToTable("tenants", (string)null);
                 });
 
+            modelBuilder.Entity("Keel.Usage.Anomalies.Anomaly", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<double>("Baseline")
+                        .HasColumnType("REAL")
+                        .HasColumnName("baseline");
+
+                    b.Property<DateTime>("DetectedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detected_at");
+
+                    b.Property<double>("ExpectedHigh")
+                        .HasColumnType("REAL")
+                        .HasColumnName("expected_high");
+
+                    b.Property<double>("ExpectedLow")
+                        .HasColumnType("REAL")
+                        .HasColumnName("expected_low");
+
+                    b.Property<int>("IntervalSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("interval_seconds");
+
+                    b.Property<DateTime>("IntervalStart")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("interval_start");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<double>("Observed")
+                        .HasColumnType("REAL")
+                        .HasColumnName("observed");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL")
+                        .HasColumnName("score");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_anomalies");
+
+                    b.HasIndex("TenantId", "Kind", "KeyId", "IntervalStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_anomalies_tenant_id_kind_key_id_interval_start");
+
+                    b.ToTable("anomalies", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Usage.FailureCount", b =>
                 {
                     b.Property<string>("TenantId")

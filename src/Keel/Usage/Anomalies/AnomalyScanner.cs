@@ -1,0 +1,131 @@
+using Keel.Keys;
+using Keel.Storage;
+using Keel.Webhooks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Usage.Anomalies;
+
+/// <summary>
+/// Scores each closed minute of usage once every node has flushed it: each key's verifications and each
+/// tenant's auth failures. Runs on the one worker that holds the <c>anomalies</c> lease, because the
+/// detector state lives in its memory; a node that loses the lease forgets its state and warms up again
+/// when it takes the lease back. Each anomaly is stored and its <c>anomaly.detected</c> staged in one
+/// transaction; the unique (series, interval) index makes a repeated scan add nothing.
+/// </summary>
+internal sealed partial class AnomalyScanner(
+    IServiceScopeFactory scopes, AnomalyMonitor monitor, JobLeases leases, Outbox outbox, TimeProvider time,
+    IOptions<AnomaliesOptions> options, IOptions<UsageOptions> usage, ILogger<AnomalyScanner> logger) : BackgroundService
+{
+    const long Minute = (long)Granularity.Minute;
+
+    /// <summary>Auth failures: a key that is unknown, revoked, expired or lacks a scope. Limit refusals are traffic, not auth.</summary>
+    static readonly HashSet<string> AuthCodes = [VerifyCodes.NotFound, VerifyCodes.Revoked, VerifyCodes.Expired, VerifyCodes.ForbiddenScope];
+
+    /// <summary>The next minute to score (Unix seconds), once this node scans.</summary>
+    long? _next;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await using var lease = leases.For("anomalies");
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(options.Value.ScanInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            try
+            {
+                if (await lease.IsHeldAsync(stoppingToken))
+                {
+                    await ScanAsync(stoppingToken);
+                }
+                else
+                {
+                    Forget();
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                ScanFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>Drops the detector state and the scan position, as when another node held the lease.</summary>
+    internal void Forget()
+    {
+        monitor.Reset();
+        _next = null;
+    }
+
+    /// <summary>Scores every minute settled since the last scan; returns the anomalies stored.</summary>
+    public async Task<int> ScanAsync(CancellationToken ct)
+    {
+        // A node flushes a closed minute at its next flush; allow two flush intervals for a slow one.
+        var settled = Granularity.Minute.Floor((time.GetUtcNow() - (usage.Value.FlushInterval * 2)).ToUnixTimeSeconds());
+        var next = Math.Max(_next ?? settled - Minute, settled - (long)options.Value.MaxCatchUp.TotalSeconds);
+        if (next >= settled)
+        {
+            return 0;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        var queries = scope.ServiceProvider.GetRequiredService<UsageQueries>();
+        var points = new Dictionary<long, List<SeriesPoint>>();
+        foreach (var k in await queries.KeyMinutesAsync(next, settled, null, ct))
+        {
+            PointsAt(points, k.Ts).Add(new(k.TenantId, AnomalySeriesKinds.KeyTraffic, k.KeyId, k.Requests));
+        }
+        foreach (var f in await queries.FailureMinutesAsync(next, settled, null, ct))
+        {
+            if (AuthCodes.Contains(f.Code))
+            {
+                PointsAt(points, f.Ts).Add(new(f.TenantId, AnomalySeriesKinds.AuthFailures, null, f.Count));
+            }
+        }
+        var stored = 0;
+        for (var ts = next; ts < settled; ts += Minute)
+        {
+            var found = monitor.Observe(DateTime.UnixEpoch.AddSeconds(ts), TimeSpan.FromSeconds(Minute), points.GetValueOrDefault(ts) ?? []);
+            stored += await StoreAsync(db, found, ct);
+            _next = ts + Minute;
+        }
+        return stored;
+    }
+
+    static List<SeriesPoint> PointsAt(Dictionary<long, List<SeriesPoint>> points, long ts) =>
+        points.TryGetValue(ts, out var list) ? list : points[ts] = [];
+
+    /// <summary>Stores new anomalies with their events; one already stored for the series and interval is skipped.</summary>
+    internal async Task<int> StoreAsync(KeelDb db, IReadOnlyList<Anomaly> found, CancellationToken ct)
+    {
+        var stored = 0;
+        foreach (var anomaly in found)
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (await db.Anomalies.AnyAsync(a => a.TenantId == anomaly.TenantId && a.Kind == anomaly.Kind && a.KeyId == anomaly.KeyId
+                && a.IntervalStart == anomaly.IntervalStart, ct))
+            {
+                continue;
+            }
+            db.Anomalies.Add(anomaly);
+            var staged = await outbox.StageAsync(db, anomaly.TenantId, EventTypeNames.AnomalyDetected, AnomalyView.From(anomaly), ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            db.ChangeTracker.Clear();
+            outbox.Wake(db, staged);
+            AnomalyDetected(logger, anomaly.TenantId, anomaly.Kind, anomaly.KeyId, anomaly.Observed, anomaly.ExpectedLow, anomaly.ExpectedHigh);
+            stored++;
+        }
+        return stored;
+    }
+
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "Anomaly scan failed")]
+    static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information,
+        Message = "Anomaly in tenant {TenantId}: {Kind} {KeyId} observed {Observed}, expected {Low}..{High}")]
+    static partial void AnomalyDetected(ILogger logger, string tenantId, string kind, string? keyId, double observed, double low, double high);
+}
