@@ -28,7 +28,12 @@ public sealed class FakeClockNode : IAsyncDisposable
         var time = new FakeTimeProvider(start);
         // The background flush must not race the test's own FlushAsync/Drain calls; the longest
         // period a PeriodicTimer accepts is about 49 days, far more than any test advances the clock.
-        var settings = new Dictionary<string, string?> { ["Keys:LastUsedFlushInterval"] = "40.00:00:00" };
+        // The same for the rotation scheduler: tests run its scans themselves.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Keys:LastUsedFlushInterval"] = "40.00:00:00",
+            ["Keys:RotationScanInterval"] = "40.00:00:00",
+        };
         var node = new KeelNode(provider, await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings,
             s => s.AddSingleton<TimeProvider>(time));
         var started = new FakeClockNode(time, node);
