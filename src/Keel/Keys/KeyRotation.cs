@@ -82,10 +82,13 @@ public sealed class KeyRotation(Outbox outbox, KeyChangeBus changes, SecretKeepe
         {
             return null;
         }
+        // Opened before it is cleared: a blob that does not open (a changed master key) fails the request
+        // and stays, rather than being destroyed unread.
+        var secret = keeper.Unseal(blob, SuccessorSecretContext(old, successorId));
         var taken = await db.Keys.Where(k => k.TenantId == old.TenantId && k.Id == old.Id && k.SuccessorSecret != null
                 && k.RevokedAt == null && k.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.SuccessorSecret, (byte[]?)null), ct);
-        return taken == 1 ? keeper.Unseal(blob, SuccessorSecretContext(old, successorId)) : null;
+        return taken == 1 ? secret : null;
     }
 
     /// <summary>Binds the ciphertext to its tenant, its row and its successor: copied anywhere else, it does not open.</summary>

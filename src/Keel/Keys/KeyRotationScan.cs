@@ -41,7 +41,6 @@ internal sealed partial class KeyRotationScan(
                     .ExecuteUpdateAsync(s => s.SetProperty(k => k.RotationNoticeDueAt, (DateTime?)null), ct);
                 if (claimed == 1)
                 {
-                    key.RotationNoticeDueAt = null;
                     var staged = await outbox.StageAsync(db, key.TenantId, EventTypeNames.KeyRotationDue, KeyView.From(key, now), ct);
                     await db.SaveChangesAsync(ct);
                     await tx.CommitAsync(ct);

@@ -26,7 +26,8 @@ public static class EndpointsApi
                 "A literal address in a forbidden range (loopback, private, link-local, ...) is refused; a name is checked when it is resolved, at every attempt. " +
                 "`rotation: {every_days, grace_period_seconds?, notify_days_before?}` rotates the secret in place every `every_days` days: " +
                 "`endpoint.secret_rotation_due` ahead (`notify_days_before`, 0 or absent: none), `endpoint.secret_rotated` at the rotation, " +
-                "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`.")
+                "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`. " +
+                "A disabled endpoint's scheduled rotation waits until it is enabled again.")
             .BodyProblems(ErrorCodes.DestinationForbidden);
         endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);

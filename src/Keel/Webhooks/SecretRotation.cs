@@ -14,7 +14,8 @@ public sealed class SecretRotation(SecretKeeper keeper, Outbox outbox, TimeProvi
     /// <summary>
     /// Rotates the secret of <paramref name="endpoint"/> (read by the caller, untracked); its schedule
     /// fields are updated to match. With <paramref name="scheduledFor"/> it is the scheduler's rotation of
-    /// that due date, which a changed schedule cancels. Null when the endpoint is gone or the schedule changed.
+    /// that due date, which a changed schedule or a disabled endpoint puts off. Null when the endpoint is gone
+    /// or the scheduled rotation is off.
     /// </summary>
     public async Task<string?> RotateAsync(KeelDb db, WebhookEndpoint endpoint, TimeSpan grace, DateTime? scheduledFor, CancellationToken ct)
     {
@@ -26,7 +27,7 @@ public sealed class SecretRotation(SecretKeeper keeper, Outbox outbox, TimeProvi
         var target = db.Endpoints.Where(e => e.TenantId == endpoint.TenantId && e.Id == endpoint.Id);
         if (scheduledFor is { } due)
         {
-            target = target.Where(e => e.NextRotationAt == due);
+            target = target.Where(e => e.NextRotationAt == due && e.DisabledAt == null);
         }
         var claimed = await target.ExecuteUpdateAsync(s => s.SetProperty(e => e.UpdatedAt, now)
             .SetProperty(e => e.NextRotationAt, next).SetProperty(e => e.RotationNoticeDueAt, noticeDue), ct);

@@ -28,7 +28,7 @@ internal sealed partial class SecretRotationScan(
         {
             var now = time.GetUtcNow().UtcDateTime;
             due = await db.Endpoints.AsNoTracking()
-                .Where(e => e.RotationNoticeDueAt != null && e.RotationNoticeDueAt <= now && e.NextRotationAt > now)
+                .Where(e => e.RotationNoticeDueAt != null && e.RotationNoticeDueAt <= now && e.NextRotationAt > now && e.DisabledAt == null)
                 .OrderBy(e => e.RotationNoticeDueAt).Take(Batch).ToListAsync(ct);
             foreach (var endpoint in due)
             {
@@ -63,7 +63,9 @@ internal sealed partial class SecretRotationScan(
         do
         {
             var now = time.GetUtcNow().UtcDateTime;
-            due = await db.Endpoints.AsNoTracking().Where(e => e.NextRotationAt != null && e.NextRotationAt <= now)
+            // A disabled endpoint (by failures, or its tenant deleted) receives nothing: its rotation waits
+            // until it is enabled again, and then happens at the next scan.
+            due = await db.Endpoints.AsNoTracking().Where(e => e.NextRotationAt != null && e.NextRotationAt <= now && e.DisabledAt == null)
                 .OrderBy(e => e.NextRotationAt).Take(Batch).ToListAsync(ct);
             claimedInBatch = 0;
             foreach (var endpoint in due)

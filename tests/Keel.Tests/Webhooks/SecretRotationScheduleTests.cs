@@ -137,6 +137,29 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
     }
 
     [Fact]
+    public async Task Schedule_DisabledEndpoint_RotatesOnceEnabledAgain()
+    {
+        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
+        var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new
+        {
+            url = "https://hooks.example.com/x",
+            rotation = new { every_days = 2 },
+        })).Json(HttpStatusCode.Created);
+        var url = $"/v1/webhooks/endpoints/{endpoint.Str("id")}";
+        await (await tenant.Owner.PatchJson(url, new { enabled = false })).Json(HttpStatusCode.OK);
+        var scheduler = Node.Services.GetRequiredService<RotationScheduler>();
+
+        _time.Advance(TimeSpan.FromDays(3));
+        await scheduler.RunOnceAsync(default);
+        Assert.Equal(endpoint.Str("secret"), await SecretAsync(tenant.Owner, endpoint.Str("id")));
+
+        await (await tenant.Owner.PatchJson(url, new { enabled = true })).Json(HttpStatusCode.OK);
+        await scheduler.RunOnceAsync(default);
+        Assert.NotEqual(endpoint.Str("secret"), await SecretAsync(tenant.Owner, endpoint.Str("id")));
+        Assert.Single(await RotationScheduleTests.EventsAsync(tenant.Owner, "endpoint.secret_rotated"));
+    }
+
+    [Fact]
     public async Task Secret_OtherTenant_IsNotFound()
     {
         var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
