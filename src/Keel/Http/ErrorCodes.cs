@@ -49,6 +49,9 @@ public static class ErrorCodes
         "The change conflicts with the current state (for example a slug already taken).");
     public static readonly ErrorCode KeyNotActive = new("resource.key_not_active", 409, "Key not active",
         "The key is revoked or expired and cannot be rotated or changed.");
+    public static readonly ErrorCode SuccessorSecretGone = new("resource.successor_secret_gone", 410, "Successor secret gone",
+        "Keel no longer holds the secret of this key's successor: it was fetched already (it is given out once), the old key's grace " +
+        "period ended or the old key was revoked, or the key was rotated by hand (that answer showed the secret). Rotate the successor to get a new secret.");
 
     public static readonly ErrorCode DestinationForbidden = new("webhooks.destination_forbidden", 400, "Destination forbidden",
         "The endpoint URL points into a range Keel never sends to (loopback, private, link-local such as 169.254.169.254, CGNAT, " +
@@ -75,7 +78,7 @@ public static class ErrorCodes
         MissingCredentials, InvalidCredentials, KeyRevoked, KeyExpired, Forbidden, RoleEscalation,
         ValidationFailed, MalformedJson, InvalidType, UnknownField, BodyRequired, InvalidQuery,
         UnsupportedMediaType, BodyTooLarge, BadRequest,
-        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive,
+        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, SuccessorSecretGone,
         DestinationForbidden, PayloadInvalid,
         RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
         InternalError, Unavailable,

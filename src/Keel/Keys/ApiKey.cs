@@ -9,7 +9,7 @@ namespace Keel.Keys;
 /// A client key (issued by a tenant to its customers, verified through Keel) or a management key
 /// (calls Keel's API for one tenant, with a role). Only the SHA-256 of the secret is stored.
 /// </summary>
-public sealed class ApiKey : IHasId
+public sealed class ApiKey : IHasId, IRotationScheduled
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -50,6 +50,16 @@ public sealed class ApiKey : IHasId
     /// <summary>This key's own quota, overriding its plan's.</summary>
     public string? QuotaPeriod { get; set; }
     public long? QuotaLimit { get; set; }
+    public int? RotationEveryDays { get; set; }
+    public int? RotationGraceSeconds { get; set; }
+    public int? RotationNotifyDaysBefore { get; set; }
+    public DateTime? NextRotationAt { get; set; }
+    public DateTime? RotationNoticeDueAt { get; set; }
+    /// <summary>
+    /// On a key rotated by its schedule: its successor's secret, encrypted under the master key (see
+    /// <see cref="KeyRotation"/>) until it is fetched once or this key's grace ends. Null otherwise.
+    /// </summary>
+    public byte[]? SuccessorSecret { get; set; }
 
     public KeyState StateAt(DateTime now) => KeyStates.Of(RevokedAt, ExpiresAt, now);
 
@@ -86,6 +96,10 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         // The expiry scan reads only keys with an expiry not yet announced.
         key.HasIndex(k => k.ExpiresAt).HasFilter("expires_at IS NOT NULL AND expiry_notice_at IS NULL AND revoked_at IS NULL")
             .HasDatabaseName("ix_api_keys_expiry_notice_due");
+        // The rotation scheduler's scans read only keys with something due (the other indexes are just as partial).
+        key.HasIndex(k => k.NextRotationAt).HasFilter("next_rotation_at IS NOT NULL").HasDatabaseName("ix_api_keys_rotation_due");
+        key.HasIndex(k => k.RotationNoticeDueAt).HasFilter("rotation_notice_due_at IS NOT NULL").HasDatabaseName("ix_api_keys_rotation_notice_due");
+        key.HasIndex(k => k.ExpiresAt, "ix_api_keys_successor_secret_held").HasFilter("successor_secret IS NOT NULL");
         key.HasIndex(k => k.Hash).IsUnique();
         key.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -6,12 +6,13 @@ namespace Keel.Keys;
 
 public sealed record CreateKeyRequest(
     string? Kind, string? Name, string? Prefix, string? OwnerId, List<string>? Scopes, JsonElement? Meta,
-    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota, long? Remaining, RefillSpec? Refill);
+    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota, long? Remaining, RefillSpec? Refill,
+    RotationSpec? Rotation);
 
 public sealed record UpdateKeyRequest(
     PatchField<string> Name, PatchField<List<string>> Scopes, PatchField<JsonElement?> Meta, PatchField<DateTimeOffset?> ExpiresAt,
     PatchField<string?> PlanId, PatchField<Limits.RateSpec?> Rate, PatchField<KeyQuotaSpec?> Quota,
-    PatchField<long?> Remaining, PatchField<RefillSpec?> Refill);
+    PatchField<long?> Remaining, PatchField<RefillSpec?> Refill, PatchField<RotationSpec?> Rotation);
 
 /// <summary>Sets a usage-limited key's balance back to <c>amount</c> at each UTC day or month start.</summary>
 public sealed record RefillSpec(string? Interval, long? Amount);
@@ -55,6 +56,8 @@ public record KeyView
     /// <summary>Credits left, as of the last verify (a refill due is applied at the next one); null when not usage-limited.</summary>
     public long? Remaining { get; init; }
     public RefillSpec? Refill { get; init; }
+    /// <summary>The rotation schedule and the next scheduled rotation; null when the key has none.</summary>
+    public RotationView? Rotation { get; init; }
 
     public static KeyView From(ApiKey k, DateTime now) => new()
     {
@@ -80,6 +83,7 @@ public record KeyView
         Quota = k is { QuotaPeriod: { } period, QuotaLimit: { } limit } ? new KeyQuotaView(period, limit) : null,
         Remaining = k.Remaining,
         Refill = k is { RefillInterval: { } interval, RefillAmount: { } amount } ? new RefillSpec(interval, amount) : null,
+        Rotation = RotationSchedules.View(k),
     };
 }
 
@@ -93,5 +97,8 @@ public sealed record CreatedKeyView : KeyView
     public string Key { get; }
 }
 
-/// <summary>The payload of <c>key.rotated</c>: the old key, when it stops working, and its successor.</summary>
-public sealed record KeyRotatedPayload(string OldKeyId, DateTime? OldKeyExpiresAt, KeyView Successor);
+/// <summary>
+/// The payload of <c>key.rotated</c>: the old key, when it stops working, its successor, and whether the
+/// schedule rotated it (then the successor's secret is at <c>GET /v1/keys/{old_key_id}/successor-secret</c>).
+/// </summary>
+public sealed record KeyRotatedPayload(string OldKeyId, DateTime? OldKeyExpiresAt, KeyView Successor, bool Scheduled);

@@ -15,27 +15,41 @@ public static class KeysApi
     const int MaxScopes = 100;
     const int MaxMetaBytes = 16 * 1024;
     static readonly TimeSpan MaxGrace = TimeSpan.FromDays(30);
+
+    static RotationLimits RotationBounds(IOptions<KeysOptions> options) => new(MaxGrace, options.Value.DefaultRotationGrace);
     const string NotRotatable = "Only an active key that was not rotated already can be rotated.";
 
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/v1/keys").WithTags("Keys");
         keys.MapPost("/", CreateKey).RequireAuthorization(Permissions.KeysWrite)
-            .WithSummary("Create a client or management key").WithDescription("Returns the secret once, in `key`; only its SHA-256 is stored.")
+            .WithSummary("Create a client or management key").WithDescription(
+                "Returns the secret once, in `key`; only its SHA-256 is stored. `rotation: {every_days, grace_period_seconds?, notify_days_before?}` " +
+                "rotates the key every `every_days` days (first rotation `every_days` from now): `key.rotation_due` is published `notify_days_before` days " +
+                "ahead (0 or absent: no notice), `key.rotated` at the rotation, and the successor's secret is fetched once with " +
+                "`GET /v1/keys/{id}/successor-secret` before the old key's grace ends.")
             .BodyProblems(ErrorCodes.RoleEscalation);
         keys.MapGet("/", ListKeys).RequireAuthorization(Permissions.KeysRead)
             .WithSummary("List keys, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         keys.MapGet("/{id}", GetKey).RequireAuthorization(Permissions.KeysRead)
             .WithSummary("Get a key (never its secret)").AuthProblems(ErrorCodes.NotFound);
         keys.MapPatch("/{id}", UpdateKey).RequireAuthorization(Permissions.KeysWrite)
-            .WithSummary("Change a key's name, scopes, meta or expiry").WithDescription("Absent fields stay as they are; `expires_at: null` removes the expiry.")
+            .WithSummary("Change a key's name, scopes, meta, expiry, limits or rotation schedule").WithDescription(
+                "Absent fields stay as they are; `expires_at: null` removes the expiry, `rotation: null` the schedule. A new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
         keys.MapDelete("/{id}", RevokeKey).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op.")
             .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation);
         keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
+            .WithDescription("Returns the successor with its secret, once. The successor inherits the key's rotation schedule, counted from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
+        keys.MapGet("/{id}/successor-secret", TakeSuccessorSecret).RequireAuthorization(Permissions.KeysWrite)
+            .WithSummary("Fetch, once, the secret of the successor a scheduled rotation made")
+            .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
+                "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
+                "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then.")
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation);
         keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();
@@ -43,7 +57,8 @@ public static class KeysApi
     }
 
     static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> CreateKey(
-        CreateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, Outbox outbox, CancellationToken ct)
+        CreateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, Outbox outbox,
+        IOptions<KeysOptions> options, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var kind = body.Kind ?? ApiKey.Client;
@@ -56,6 +71,7 @@ public static class KeysApi
         CheckMeta(check, body.Meta);
         CheckLimits(check, kind, body.PlanId, body.Rate, body.Quota);
         CheckCredits(check, kind, body.Remaining, body.Refill);
+        RotationSchedules.Check(check, body.Rotation, RotationBounds(options));
         if (kind == ApiKey.Management)
         {
             check.Require(Roles.Exists(body.Role), "role", $"A management key needs a role: {string.Join(", ", Roles.Names)}.")
@@ -86,6 +102,7 @@ public static class KeysApi
         SetQuota(key, body.Quota);
         key.Remaining = body.Remaining ?? body.Refill?.Amount;
         SetRefill(key, body.Refill, now);
+        RotationSchedules.Apply(key, body.Rotation, RotationBounds(options), now);
         tenant.Db.Keys.Add(key);
         var view = KeyView.From(key, now);
         var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyCreated, view, ct);
@@ -123,7 +140,8 @@ public static class KeysApi
             : Problems.NotFound("key");
 
     static async Task<Results<Ok<KeyView>, ProblemHttpResult>> UpdateKey(
-        string id, UpdateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+        string id, UpdateKeyRequest body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes,
+        IOptions<KeysOptions> options, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var check = new Validation()
@@ -134,6 +152,7 @@ public static class KeysApi
         CheckMeta(check, body.Meta.Value);
         CheckLimits(check, ApiKey.Client, body.PlanId.Value, body.Rate.Value, body.Quota.Value);
         CheckCredits(check, ApiKey.Client, body.Remaining.Value, body.Refill.Value);
+        RotationSchedules.Check(check, body.Rotation.Value, RotationBounds(options));
         if (check.Failed)
         {
             return check.Problem();
@@ -157,6 +176,10 @@ public static class KeysApi
         if (key.StateAt(now) != KeyState.Active)
         {
             return Problems.Of(ErrorCodes.KeyNotActive, "A revoked or expired key cannot be changed.");
+        }
+        if (body.Rotation is { IsSet: true, Value: not null } && key.RotatedToId is not null)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["rotation"] = ["This key was rotated: its successor carries the schedule on; set it there."] });
         }
         if (body.Name.IsSet)
         {
@@ -199,6 +222,10 @@ public static class KeysApi
         {
             SetQuota(key, body.Quota.Value);
         }
+        if (body.Rotation.IsSet)
+        {
+            RotationSchedules.Apply(key, body.Rotation.Value, RotationBounds(options), now);
+        }
         key.UpdatedAt = now;
         await tenant.Db.SaveChangesAsync(ct);
         await changes.PublishAsync([key.Hash], ct);
@@ -220,6 +247,8 @@ public static class KeysApi
         {
             var now = time.GetUtcNow().UtcDateTime;
             key.RevokedAt = key.UpdatedAt = now;
+            // A revoked key's grace is over: a successor secret nobody fetched goes with it.
+            key.SuccessorSecret = null;
             var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRevoked, KeyView.From(key, now), ct);
             await tenant.Db.SaveChangesAsync(ct);
             outbox.Wake(tenant.Db, staged);
@@ -229,8 +258,8 @@ public static class KeysApi
     }
 
     static async Task<Results<Created<CreatedKeyView>, ProblemHttpResult>> RotateKey(
-        string id, RotateKeyRequest? body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes,
-        Outbox outbox, IOptions<KeysOptions> options, CancellationToken ct)
+        string id, RotateKeyRequest? body, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyRotation rotation,
+        IOptions<KeysOptions> options, CancellationToken ct)
     {
         var grace = body?.GracePeriodSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.DefaultRotationGrace;
         var check = new Validation().Require(grace >= TimeSpan.Zero && grace <= MaxGrace, "grace_period_seconds",
@@ -239,7 +268,7 @@ public static class KeysApi
         {
             return check.Problem();
         }
-        if (await tenant.Keys.SingleOrDefaultAsync(k => k.Id == id, ct) is not { } old)
+        if (await tenant.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == id, ct) is not { } old)
         {
             return Problems.NotFound("key");
         }
@@ -247,46 +276,31 @@ public static class KeysApi
         {
             return refused;
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        if (old.StateAt(now) != KeyState.Active || old.RotatedToId is not null)
+        if (old.StateAt(time.GetUtcNow().UtcDateTime) != KeyState.Active || old.RotatedToId is not null
+            || await rotation.RotateAsync(tenant.Db, old, grace, scheduledFor: null, ct) is not { } rotated)
         {
             return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
         }
-        // The successor inherits everything but the secret; the old key lives on until the grace ends.
-        var (successor, secret) = KeyIssuer.Issue(old.TenantId, old.Kind, old.Name, old.Prefix, old.Role, now,
-            old.OwnerId, [.. old.Scopes], old.Meta, old.ExpiresAt, rotatedFromId: old.Id);
-        successor.PlanId = old.PlanId;
-        successor.RateRequestsPerSecond = old.RateRequestsPerSecond;
-        successor.RateBurst = old.RateBurst;
-        successor.QuotaPeriod = old.QuotaPeriod;
-        successor.QuotaLimit = old.QuotaLimit;
-        // A usage-limited key's balance moves to its successor (the old key keeps none), so a rotation
-        // never doubles the credits.
-        successor.Remaining = old.Remaining;
-        successor.RefillInterval = old.RefillInterval;
-        successor.RefillAmount = old.RefillAmount;
-        successor.RefilledAt = old.RefilledAt;
-        var graceEnd = now + grace;
-        DateTime? oldExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
-        // The check above is only a fast answer: concurrent rotations all pass it. This conditional
-        // update lets exactly one of them claim the key, so a key never gets two live successors.
-        await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
-        var claimed = await tenant.Keys.Where(k => k.Id == old.Id && k.RotatedToId == null && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RotatedToId, successor.Id)
-                .SetProperty(k => k.ExpiresAt, oldExpiresAt).SetProperty(k => k.UpdatedAt, now)
-                .SetProperty(k => k.Remaining, k => k.Remaining == null ? null : 0), ct);
-        if (claimed == 0)
+        return TypedResults.Created($"/v1/keys/{rotated.Successor.Id}", new CreatedKeyView(rotated.Successor, rotated.Secret));
+    }
+
+    static async Task<Results<Ok<CreatedKeyView>, ProblemHttpResult>> TakeSuccessorSecret(
+        string id, TenantDb tenant, ClaimsPrincipal user, TimeProvider time, KeyRotation rotation, CancellationToken ct)
+    {
+        if (await tenant.Keys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == id, ct) is not { } old)
         {
-            return Problems.Of(ErrorCodes.KeyNotActive, NotRotatable);
+            return Problems.NotFound("key");
         }
-        tenant.Db.Keys.Add(successor);
-        var view = KeyView.From(successor, now);
-        var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRotated, new KeyRotatedPayload(old.Id, oldExpiresAt, view), ct);
-        await tenant.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        outbox.Wake(tenant.Db, staged);
-        await changes.PublishAsync([old.Hash, successor.Hash], ct);
-        return TypedResults.Created($"/v1/keys/{successor.Id}", new CreatedKeyView(view, secret));
+        if (Escalation(user, old, "fetch the successor of") is { } refused)
+        {
+            return refused;
+        }
+        if (await rotation.TakeSuccessorSecretAsync(tenant.Db, old, ct) is not { } secret)
+        {
+            return Problems.Of(ErrorCodes.SuccessorSecretGone);
+        }
+        var successor = await tenant.Keys.AsNoTracking().SingleAsync(k => k.Id == old.RotatedToId, ct);
+        return TypedResults.Ok(new CreatedKeyView(KeyView.From(successor, time.GetUtcNow().UtcDateTime), secret));
     }
 
     // The hottest route: no TenantDb (no DbContext) here, the cache answers; the tenant comes from the claims.

@@ -40,6 +40,13 @@ public sealed class KeysOptions
     /// <summary>How often worker nodes look for keys entering their notice period.</summary>
     public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Grace period of a rotation when the request names none.</summary>
+    /// <summary>
+    /// How often the node holding the <c>rotation</c> lease looks for rotation notices, scheduled rotations
+    /// (of keys and webhook secrets) and successor secrets whose grace ended. A rotation happens at most
+    /// this long after it is due.
+    /// </summary>
+    public TimeSpan RotationScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Grace period of a rotation when the request (or the schedule) names none.</summary>
     public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);
 }

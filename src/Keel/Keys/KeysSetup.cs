@@ -4,7 +4,11 @@ public static class KeysSetup
 {
     public static IHostApplicationBuilder AddKeys(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys").ValidateDataAnnotations()
+            // Task.Delay takes at most about 49 days.
+            .Validate(o => o.RotationScanInterval >= TimeSpan.FromSeconds(1) && o.RotationScanInterval <= TimeSpan.FromDays(49),
+                "Keys:RotationScanInterval must be from 00:00:01 to 49.00:00:00.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<KeyCache>();
         builder.Services.AddSingleton<KeyChangeBus>();
         builder.Services.AddSingleton<KeyMetrics>();
@@ -15,6 +19,10 @@ public static class KeysSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUsedFlusher>());
         builder.Services.AddSingleton<KeyExpiryNotifier>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyExpiryNotifier>());
+        builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddSingleton<IRotationScan, KeyRotationScan>();
+        builder.Services.AddSingleton<RotationScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RotationScheduler>());
         return builder;
     }
 }

@@ -1,14 +1,17 @@
 using System.Text.Json.Serialization;
 using Keel.Http;
+using Keel.Keys;
 
 namespace Keel.Webhooks;
 
 public sealed record CreateEndpointRequest(
-    string? Url, List<string>? EventTypes, string? Description, List<string>? SignatureVersions, int? RateLimitPerSecond, bool? Ordered);
+    string? Url, List<string>? EventTypes, string? Description, List<string>? SignatureVersions, int? RateLimitPerSecond, bool? Ordered,
+    RotationSpec? Rotation);
 
 public sealed record UpdateEndpointRequest(
     PatchField<string> Url, PatchField<List<string>?> EventTypes, PatchField<string?> Description,
-    PatchField<List<string>> SignatureVersions, PatchField<int?> RateLimitPerSecond, PatchField<bool?> Ordered, PatchField<bool?> Enabled);
+    PatchField<List<string>> SignatureVersions, PatchField<int?> RateLimitPerSecond, PatchField<bool?> Ordered, PatchField<bool?> Enabled,
+    PatchField<RotationSpec?> Rotation);
 
 public sealed record RotateSecretRequest(int? GracePeriodSeconds);
 
@@ -29,6 +32,8 @@ public record EndpointView
     public DateTime? FailingSince { get; init; }
     /// <summary>Ed25519 public keys (<c>whpk_</c>) of the live secrets, to check <c>v1a</c> signatures; current first.</summary>
     public IReadOnlyList<string> PublicKeys { get; init; } = [];
+    /// <summary>The signing secret's rotation schedule and the next scheduled rotation; null when it has none.</summary>
+    public RotationView? Rotation { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
 
@@ -46,6 +51,7 @@ public record EndpointView
         DisabledReason = e.DisabledReason,
         FailingSince = e.FailingSince,
         PublicKeys = publicKeys,
+        Rotation = RotationSchedules.View(e),
         CreatedAt = e.CreatedAt,
         UpdatedAt = e.UpdatedAt,
     };
@@ -60,3 +66,15 @@ public sealed record EndpointWithSecretView : EndpointView
     [JsonPropertyOrder(-1)]
     public string Secret { get; }
 }
+
+/// <summary>An endpoint's current signing secret, for receivers to pick up after a scheduled rotation.</summary>
+public sealed record EndpointSecretView(string Secret, DateTime CreatedAt);
+
+/// <summary>
+/// The payload of <c>endpoint.secret_rotated</c>. Never the secret: receivers fetch it with
+/// <c>GET /v1/webhooks/endpoints/{id}/secret</c>; until <c>previous_secret_expires_at</c> deliveries carry signatures of both.
+/// </summary>
+public sealed record SecretRotatedPayload(string EndpointId, DateTime RotatedAt, DateTime PreviousSecretExpiresAt, bool Scheduled, RotationView? Rotation);
+
+/// <summary>The payload of <c>endpoint.secret_rotation_due</c>.</summary>
+public sealed record SecretRotationDuePayload(string EndpointId, string Url, RotationView Rotation);

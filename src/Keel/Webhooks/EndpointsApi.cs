@@ -1,4 +1,5 @@
 using Keel.Http;
+using Keel.Keys;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,6 +14,8 @@ public static class EndpointsApi
     const int MaxRatePerSecond = 10_000;
     static readonly TimeSpan MaxGrace = TimeSpan.FromDays(7);
 
+    static RotationLimits RotationBounds(IOptions<WebhooksOptions> options) => new(MaxGrace, options.Value.DefaultSecretGrace);
+
     public static RouteGroupBuilder MapEndpointsApi(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapGroup("/v1/webhooks/endpoints").WithTags("Webhooks");
@@ -20,29 +23,41 @@ public static class EndpointsApi
             .WithSummary("Create an endpoint").WithDescription(
                 "Returns its signing secret once, in `secret`. `event_types` takes exact names and `prefix.*` wildcards (absent: every type); " +
                 "`signature_versions` any of `v1` (HMAC-SHA256, Standard Webhooks), `v2` (HMAC-SHA512), `v1a` (Ed25519, checked with `public_keys`). " +
-                "A literal address in a forbidden range (loopback, private, link-local, ...) is refused; a name is checked when it is resolved, at every attempt.")
+                "A literal address in a forbidden range (loopback, private, link-local, ...) is refused; a name is checked when it is resolved, at every attempt. " +
+                "`rotation: {every_days, grace_period_seconds?, notify_days_before?}` rotates the secret in place every `every_days` days: " +
+                "`endpoint.secret_rotation_due` ahead (`notify_days_before`, 0 or absent: none), `endpoint.secret_rotated` at the rotation, " +
+                "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`. " +
+                "A disabled endpoint's scheduled rotation waits until it is enabled again.")
             .BodyProblems(ErrorCodes.DestinationForbidden);
         endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         endpoints.MapGet("/{id}", GetEndpoint).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an endpoint (never its secret)").AuthProblems(ErrorCodes.NotFound);
         endpoints.MapPatch("/{id}", UpdateEndpoint).RequireAuthorization(Permissions.WebhooksWrite)
-            .WithSummary("Change an endpoint").WithDescription("Absent fields stay as they are. `enabled: true` re-enables a disabled endpoint; its waiting deliveries go out.")
+            .WithSummary("Change an endpoint").WithDescription("Absent fields stay as they are. `enabled: true` re-enables a disabled endpoint; its waiting deliveries go out. " +
+                "`rotation: null` removes the secret's rotation schedule; a new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.DestinationForbidden);
         endpoints.MapDelete("/{id}", DeleteEndpoint).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Delete an endpoint with its deliveries").AuthProblems(ErrorCodes.NotFound);
         endpoints.MapPost("/{id}/secret/rotate", RotateSecret).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Rotate the signing secret").WithDescription(
                 "Returns the new secret once. The old one keeps signing beside it for `grace_period_seconds` (default 24 h, at most 7 days); " +
-                "at most 10 old secrets stay live, the oldest are dropped first.")
+                "at most 10 old secrets stay live, the oldest are dropped first. Publishes `endpoint.secret_rotated`; a rotation schedule restarts from now.")
             .BodyProblems(ErrorCodes.NotFound);
+        endpoints.MapGet("/{id}/secret", GetSecret).RequireAuthorization(Permissions.WebhooksWrite)
+            .WithSummary("Get the current signing secret").WithDescription(
+                "The secret deliveries are signed with now (`whsec_` + base64), for receivers to pick up after a scheduled rotation. " +
+                "Needs `webhooks:write`, like the calls that show a secret.")
+            .AuthProblems(ErrorCodes.NotFound);
         return endpoints;
     }
 
     static async Task<Results<Created<EndpointWithSecretView>, ProblemHttpResult>> CreateEndpoint(
-        CreateEndpointRequest body, TenantDb tenant, TimeProvider time, WebhookNetworkPolicy network, SecretKeeper keeper, CancellationToken ct)
+        CreateEndpointRequest body, TenantDb tenant, TimeProvider time, WebhookNetworkPolicy network, SecretKeeper keeper,
+        IOptions<WebhooksOptions> options, CancellationToken ct)
     {
         var check = new Validation();
+        RotationSchedules.Check(check, body.Rotation, RotationBounds(options));
         CheckEventTypes(check, body.EventTypes);
         CheckVersions(check, body.SignatureVersions);
         CheckRate(check, body.RateLimitPerSecond);
@@ -70,6 +85,7 @@ public static class EndpointsApi
             CreatedAt = now,
             UpdatedAt = now,
         };
+        RotationSchedules.Apply(endpoint, body.Rotation, RotationBounds(options), now);
         var (secretRow, secret) = keeper.Issue(tenant.TenantId, endpoint.Id, now);
         tenant.Db.Endpoints.Add(endpoint);
         tenant.Db.EndpointSecrets.Add(secretRow);
@@ -92,7 +108,8 @@ public static class EndpointsApi
             : Problems.NotFound("endpoint");
 
     static async Task<Results<Ok<EndpointView>, ProblemHttpResult>> UpdateEndpoint(
-        string id, UpdateEndpointRequest body, TenantDb tenant, TimeProvider time, WebhookNetworkPolicy network, CancellationToken ct)
+        string id, UpdateEndpointRequest body, TenantDb tenant, TimeProvider time, WebhookNetworkPolicy network,
+        IOptions<WebhooksOptions> options, CancellationToken ct)
     {
         var check = new Validation()
             .Require(!body.SignatureVersions.IsSet || body.SignatureVersions.Value is not null, "signature_versions", "signature_versions must be a non-empty array.")
@@ -102,6 +119,7 @@ public static class EndpointsApi
         CheckVersions(check, body.SignatureVersions.Value);
         CheckRate(check, body.RateLimitPerSecond.Value);
         CheckDescription(check, body.Description.Value);
+        RotationSchedules.Check(check, body.Rotation.Value, RotationBounds(options));
         var urlProblem = body.Url.IsSet ? CheckUrl(check, network, body.Url.Value) : null;
         if (check.Failed)
         {
@@ -155,6 +173,10 @@ public static class EndpointsApi
                 endpoint.DisabledReason = "Disabled through the API.";
             }
         }
+        if (body.Rotation.IsSet)
+        {
+            RotationSchedules.Apply(endpoint, body.Rotation.Value, RotationBounds(options), now);
+        }
         endpoint.UpdatedAt = now;
         await tenant.Db.SaveChangesAsync(ct);
         return TypedResults.Ok(await ViewAsync(tenant, endpoint, time, ct));
@@ -166,7 +188,7 @@ public static class EndpointsApi
             : Problems.NotFound("endpoint");
 
     static async Task<Results<Ok<EndpointWithSecretView>, ProblemHttpResult>> RotateSecret(
-        string id, RotateSecretRequest? body, TenantDb tenant, TimeProvider time, SecretKeeper keeper,
+        string id, RotateSecretRequest? body, TenantDb tenant, TimeProvider time, SecretRotation rotation,
         IOptions<WebhooksOptions> options, CancellationToken ct)
     {
         var grace = body?.GracePeriodSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.DefaultSecretGrace;
@@ -176,30 +198,21 @@ public static class EndpointsApi
         {
             return check.Problem();
         }
-        if (await tenant.Endpoints.SingleOrDefaultAsync(e => e.Id == id, ct) is not { } endpoint)
+        if (await tenant.Endpoints.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct) is not { } endpoint
+            || await rotation.RotateAsync(tenant.Db, endpoint, grace, scheduledFor: null, ct) is not { } secret)
         {
             return Problems.NotFound("endpoint");
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
-        var live = await tenant.EndpointSecrets.Where(s => s.EndpointId == id && (s.ExpiresAt == null || s.ExpiresAt > now))
-            .OrderByDescending(s => s.Id).ToListAsync(ct);
-        foreach (var old in live)
-        {
-            old.ExpiresAt = old.ExpiresAt is { } e && e < now + grace ? e : now + grace;
-        }
-        // The newest old secrets keep signing; beyond the limit the oldest stop now.
-        foreach (var old in live.Skip(SecretKeeper.MaxOldSecrets))
-        {
-            old.ExpiresAt = now;
-        }
-        var (secretRow, secret) = keeper.Issue(tenant.TenantId, id, now);
-        tenant.Db.EndpointSecrets.Add(secretRow);
-        endpoint.UpdatedAt = now;
-        await tenant.Db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         return TypedResults.Ok(new EndpointWithSecretView(await ViewAsync(tenant, endpoint, time, ct), secret));
     }
+
+    static async Task<Results<Ok<EndpointSecretView>, ProblemHttpResult>> GetSecret(
+        string id, TenantDb tenant, SecretKeeper keeper, CancellationToken ct) =>
+        // The current secret is the one without an expiry; the newest, should a rotation have raced another.
+        await tenant.EndpointSecrets.AsNoTracking().Where(s => s.EndpointId == id && s.ExpiresAt == null)
+            .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct) is { } row
+            ? TypedResults.Ok(new EndpointSecretView(keeper.Reveal(row), row.CreatedAt))
+            : Problems.NotFound("endpoint");
 
     static async Task<EndpointView> ViewAsync(TenantDb tenant, WebhookEndpoint endpoint, TimeProvider time, CancellationToken ct) =>
         EndpointView.From(endpoint, (await PublicKeysAsync(tenant, [endpoint.Id], time, ct)).GetValueOrDefault(endpoint.Id) ?? []);

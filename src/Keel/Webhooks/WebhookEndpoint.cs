@@ -1,3 +1,4 @@
+using Keel.Keys;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Keel.Webhooks;
 
 /// <summary>A tenant's URL that receives its events, signed with the endpoint's secrets.</summary>
-public sealed class WebhookEndpoint : IHasId
+public sealed class WebhookEndpoint : IHasId, IRotationScheduled
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -29,6 +30,11 @@ public sealed class WebhookEndpoint : IHasId
     public long RateTat { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }
+    public int? RotationEveryDays { get; set; }
+    public int? RotationGraceSeconds { get; set; }
+    public int? RotationNotifyDaysBefore { get; set; }
+    public DateTime? NextRotationAt { get; set; }
+    public DateTime? RotationNoticeDueAt { get; set; }
 
     public bool Enabled => DisabledAt is null;
 }
@@ -46,6 +52,9 @@ internal sealed class WebhookEndpointConfiguration : IEntityTypeConfiguration<We
         e.Property(x => x.DisabledReason).HasMaxLength(200);
         // The dispatcher reads and updates the endpoints of a batch, which spans tenants.
         e.HasIndex(x => x.Id).IsUnique();
+        // The rotation scheduler reads only endpoints with something due.
+        e.HasIndex(x => x.NextRotationAt).HasFilter("next_rotation_at IS NOT NULL").HasDatabaseName("ix_webhook_endpoints_rotation_due");
+        e.HasIndex(x => x.RotationNoticeDueAt).HasFilter("rotation_notice_due_at IS NOT NULL").HasDatabaseName("ix_webhook_endpoints_rotation_notice_due");
         e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -27,6 +27,8 @@ public static partial class WebhooksSetup
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EventSchemas>();
         builder.Services.AddSingleton<SecretKeeper>();
+        builder.Services.AddSingleton<SecretRotation>();
+        builder.Services.AddSingleton<Keys.IRotationScan, SecretRotationScan>();
         builder.Services.AddSingleton<WebhookClient>();
         builder.Services.AddSingleton<WebhookMetrics>();
         builder.Services.AddSingleton<DeliverySender>();

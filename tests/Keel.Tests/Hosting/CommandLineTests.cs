@@ -51,6 +51,7 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Keel:Role=everything", "Keel:Role")]
     [InlineData("--Redis:ConnectionString=abortConnect=maybe", "Redis:ConnectionString")]
     [InlineData("--Keys:ChangeChannel=carrier-pigeon", "Keys:ChangeChannel")]
+    [InlineData("--Keys:RotationScanInterval=00:00:00", "Keys:RotationScanInterval")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);

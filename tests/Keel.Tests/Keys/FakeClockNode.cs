@@ -28,9 +28,11 @@ public sealed class FakeClockNode : IAsyncDisposable
         var time = new FakeTimeProvider(start);
         // The background flush must not race the test's own FlushAsync/Drain calls; the longest
         // period a PeriodicTimer accepts is about 49 days, far more than any test advances the clock.
+        // The same for the rotation scheduler and the anomaly scanner: tests run their scans themselves.
         var settings = new Dictionary<string, string?>
         {
             ["Keys:LastUsedFlushInterval"] = "40.00:00:00",
+            ["Keys:RotationScanInterval"] = "40.00:00:00",
             ["Anomalies:ScanInterval"] = "40.00:00:00",
         };
         foreach (var (name, value) in extraSettings ?? new Dictionary<string, string?>())

@@ -34,6 +34,8 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("PATCH", "/v1/keys/{key}", Permissions.KeysWrite, HttpStatusCode.OK, _ => new { name = "renamed by matrix" }),
         new("DELETE", "/v1/keys/{key}", Permissions.KeysWrite, HttpStatusCode.NoContent),
         new("POST", "/v1/keys/{key}/rotate", Permissions.KeysWrite, HttpStatusCode.Created, _ => new { grace_period_seconds = 60 }),
+        // The target was never rotated by a schedule: past the permission check, there is no successor secret to give.
+        new("GET", "/v1/keys/{key}/successor-secret", Permissions.KeysWrite, HttpStatusCode.Gone),
         new("POST", "/v1/keys/verify", Permissions.KeysVerify, HttpStatusCode.OK, t => new { key = t.ClientSecret }),
         new("GET", "/v1/roles", Permissions.MembersRead, HttpStatusCode.OK),
         new("GET", "/v1/tenants", Permissions.TenantsManage, HttpStatusCode.OK),
@@ -48,6 +50,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("PATCH", "/v1/webhooks/endpoints/{endpoint}", Permissions.WebhooksWrite, HttpStatusCode.OK, _ => new { description = "by matrix" }),
         new("DELETE", "/v1/webhooks/endpoints/{endpoint}", Permissions.WebhooksWrite, HttpStatusCode.NoContent),
         new("POST", "/v1/webhooks/endpoints/{endpoint}/secret/rotate", Permissions.WebhooksWrite, HttpStatusCode.OK, _ => new { }),
+        new("GET", "/v1/webhooks/endpoints/{endpoint}/secret", Permissions.WebhooksWrite, HttpStatusCode.OK),
         new("GET", "/v1/event-types", Permissions.WebhooksRead, HttpStatusCode.OK),
         new("POST", "/v1/event-types", Permissions.WebhooksWrite, HttpStatusCode.Created, _ => new { name = "matrix.made" }),
         new("GET", "/v1/event-types/{type}", Permissions.WebhooksRead, HttpStatusCode.OK),

@@ -20,8 +20,11 @@ internal static class WebhookSecret
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytes, MinBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, MaxBytes);
-        return SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes));
+        return Format(RandomNumberGenerator.GetBytes(bytes));
     }
+
+    /// <summary>The <c>whsec_</c> form of raw secret bytes.</summary>
+    public static string Format(ReadOnlySpan<byte> key) => SecretPrefix + Convert.ToBase64String(key);
 
     /// <summary>The key bytes of a <c>whsec_</c> secret of 24 to 64 bytes; false for anything else.</summary>
     public static bool TryParse(string? text, out byte[] key)

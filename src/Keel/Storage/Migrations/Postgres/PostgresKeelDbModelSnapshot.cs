@@ -73,6 +73,10 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<DateTime?>("NextRotationAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_rotation_at");
+
                     b.Property<string>("OwnerId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -142,6 +146,22 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("rotated_to_id");
 
+                    b.Property<int?>("RotationEveryDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_every_days");
+
+                    b.Property<int?>("RotationGraceSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_grace_seconds");
+
+                    b.Property<DateTime?>("RotationNoticeDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rotation_notice_due_at");
+
+                    b.Property<int?>("RotationNotifyDaysBefore")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_notify_days_before");
+
                     b.PrimitiveCollection<List<string>>("Scopes")
                         .IsRequired()
                         .HasColumnType("text[]")
@@ -152,6 +172,10 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)")
                         .HasColumnName("start");
+
+                    b.Property<byte[]>("SuccessorSecret")
+                        .HasColumnType("bytea")
+                        .HasColumnName("successor_secret");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -168,8 +192,20 @@ namespace Keel.Storage.Migrations.Postgres
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
 
+                    b.HasIndex("NextRotationAt")
+                        .HasDatabaseName("ix_api_keys_rotation_due")
+                        .HasFilter("next_rotation_at IS NOT NULL");
+
                     b.HasIndex("PlanId")
                         .HasDatabaseName("ix_api_keys_plan_id");
+
+                    b.HasIndex("RotationNoticeDueAt")
+                        .HasDatabaseName("ix_api_keys_rotation_notice_due")
+                        .HasFilter("rotation_notice_due_at IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "ix_api_keys_successor_secret_held")
+                        .HasDatabaseName("ix_api_keys_expires_at")
+                        .HasFilter("successor_secret IS NOT NULL");
 
                     b.ToTable("api_keys", (string)null);
                 });
@@ -799,6 +835,10 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("failing_since");
 
+                    b.Property<DateTime?>("NextRotationAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_rotation_at");
+
                     b.Property<bool>("Ordered")
                         .HasColumnType("boolean")
                         .HasColumnName("ordered");
@@ -810,6 +850,22 @@ namespace Keel.Storage.Migrations.Postgres
                     b.Property<long>("RateTat")
                         .HasColumnType("bigint")
                         .HasColumnName("rate_tat");
+
+                    b.Property<int?>("RotationEveryDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_every_days");
+
+                    b.Property<int?>("RotationGraceSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_grace_seconds");
+
+                    b.Property<DateTime?>("RotationNoticeDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rotation_notice_due_at");
+
+                    b.Property<int?>("RotationNotifyDaysBefore")
+                        .HasColumnType("integer")
+                        .HasColumnName("rotation_notify_days_before");
 
                     b.PrimitiveCollection<List<string>>("SignatureVersions")
                         .IsRequired()
@@ -832,6 +888,14 @@ namespace Keel.Storage.Migrations.Postgres
                     b.HasIndex("Id")
                         .IsUnique()
                         .HasDatabaseName("ix_webhook_endpoints_id");
+
+                    b.HasIndex("NextRotationAt")
+                        .HasDatabaseName("ix_webhook_endpoints_rotation_due")
+                        .HasFilter("next_rotation_at IS NOT NULL");
+
+                    b.HasIndex("RotationNoticeDueAt")
+                        .HasDatabaseName("ix_webhook_endpoints_rotation_notice_due")
+                        .HasFilter("rotation_notice_due_at IS NOT NULL");
 
                     b.ToTable("webhook_endpoints", (string)null);
                 });

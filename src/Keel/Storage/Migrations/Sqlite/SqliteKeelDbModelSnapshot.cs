@@ -67,6 +67,10 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<DateTime?>("NextRotationAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_rotation_at");
+
                     b.Property<string>("OwnerId")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
@@ -136,6 +140,22 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("rotated_to_id");
 
+                    b.Property<int?>("RotationEveryDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_every_days");
+
+                    b.Property<int?>("RotationGraceSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_grace_seconds");
+
+                    b.Property<DateTime?>("RotationNoticeDueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rotation_notice_due_at");
+
+                    b.Property<int?>("RotationNotifyDaysBefore")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_notify_days_before");
+
                     b.PrimitiveCollection<string>("Scopes")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -146,6 +166,10 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT")
                         .HasColumnName("start");
+
+                    b.Property<byte[]>("SuccessorSecret")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("successor_secret");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
@@ -162,8 +186,20 @@ namespace Keel.Storage.Migrations.Sqlite
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
 
+                    b.HasIndex("NextRotationAt")
+                        .HasDatabaseName("ix_api_keys_rotation_due")
+                        .HasFilter("next_rotation_at IS NOT NULL");
+
                     b.HasIndex("PlanId")
                         .HasDatabaseName("ix_api_keys_plan_id");
+
+                    b.HasIndex("RotationNoticeDueAt")
+                        .HasDatabaseName("ix_api_keys_rotation_notice_due")
+                        .HasFilter("rotation_notice_due_at IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "ix_api_keys_successor_secret_held")
+                        .HasDatabaseName("ix_api_keys_expires_at")
+                        .HasFilter("successor_secret IS NOT NULL");
 
                     b.ToTable("api_keys", (string)null);
                 });
@@ -793,6 +829,10 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("failing_since");
 
+                    b.Property<DateTime?>("NextRotationAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_rotation_at");
+
                     b.Property<bool>("Ordered")
                         .HasColumnType("INTEGER")
                         .HasColumnName("ordered");
@@ -804,6 +844,22 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.Property<long>("RateTat")
                         .HasColumnType("INTEGER")
                         .HasColumnName("rate_tat");
+
+                    b.Property<int?>("RotationEveryDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_every_days");
+
+                    b.Property<int?>("RotationGraceSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_grace_seconds");
+
+                    b.Property<DateTime?>("RotationNoticeDueAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rotation_notice_due_at");
+
+                    b.Property<int?>("RotationNotifyDaysBefore")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rotation_notify_days_before");
 
                     b.PrimitiveCollection<string>("SignatureVersions")
                         .IsRequired()
@@ -826,6 +882,14 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.HasIndex("Id")
                         .IsUnique()
                         .HasDatabaseName("ix_webhook_endpoints_id");
+
+                    b.HasIndex("NextRotationAt")
+                        .HasDatabaseName("ix_webhook_endpoints_rotation_due")
+                        .HasFilter("next_rotation_at IS NOT NULL");
+
+                    b.HasIndex("RotationNoticeDueAt")
+                        .HasDatabaseName("ix_webhook_endpoints_rotation_notice_due")
+                        .HasFilter("rotation_notice_due_at IS NOT NULL");
 
                     b.ToTable("webhook_endpoints", (string)null);
                 });

@@ -1,0 +1,62 @@
+using Keel.Http;
+using Keel.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Keys;
+
+/// <summary>
+/// Runs the rotation schedules (every <see cref="IRotationScan"/>) every <c>Keys:RotationScanInterval</c>
+/// on worker nodes. Only the holder of the <c>rotation</c> lease scans, so a cluster does the work once;
+/// the scans' conditional updates keep even an overlap (a lease lost mid-scan) from doing anything twice.
+/// </summary>
+internal sealed partial class RotationScheduler(
+    IEnumerable<IRotationScan> scans, JobLeases leases, TimeProvider time, IOptions<KeysOptions> options, IOptions<KeelOptions> keel,
+    ILogger<RotationScheduler> logger) : BackgroundService
+{
+    public const string Job = "rotation";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!keel.Value.RunsWorkers)
+        {
+            return;
+        }
+        await using var lease = leases.For(Job);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await lease.IsHeldAsync(stoppingToken))
+                {
+                    await RunOnceAsync(stoppingToken);
+                }
+                await Task.Delay(options.Value.RotationScanInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs every scan once, without the lease (tests call this); a failing scan is logged and the others still run.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var done = 0;
+        foreach (var scan in scans)
+        {
+            try
+            {
+                done += await scan.RunAsync(ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                ScanFailed(logger, scan.Name, e);
+            }
+        }
+        return done;
+    }
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Error, Message = "The {Scan} rotation scan failed; trying again at the next interval")]
+    static partial void ScanFailed(ILogger logger, string scan, Exception exception);
+}
