@@ -63,7 +63,7 @@ internal sealed class AnomalyMonitor(IAnomalyDetector detector, IOptions<Anomali
             {
                 found.Add(new Anomaly
                 {
-                    Id = Ids.New("anom", time),
+                    Id = Ids.New("anom"),
                     TenantId = key.TenantId,
                     Kind = key.Kind,
                     KeyId = key.KeyId,
