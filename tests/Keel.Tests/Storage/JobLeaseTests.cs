@@ -23,7 +23,7 @@ public sealed class JobLeaseTests
         {
             await using var first = Leases(db).For("rollup");
             await using var second = Leases(db).For("rollup");
-            await using var otherJob = Leases(db).For("rotation");
+            await using var otherJob = Leases(db).For("lease-test");
 
             Assert.True(await first.IsHeldAsync(default));
             Assert.False(await second.IsHeldAsync(default));
@@ -48,8 +48,8 @@ public sealed class JobLeaseTests
         var db = await TestServers.NewPostgresDatabaseAsync();
         try
         {
-            await using var first = Leases(db).For("rotation");
-            await using var second = Leases(db).For("rotation");
+            await using var first = Leases(db).For("lease-test");
+            await using var second = Leases(db).For("lease-test");
             Assert.True(await first.IsHeldAsync(default));
             Assert.False(await second.IsHeldAsync(default));
 
@@ -85,10 +85,12 @@ public sealed class JobLeaseTests
     {
         await using var connection = new NpgsqlConnection(db);
         await connection.OpenAsync();
-        // An advisory lock on a bigint key shows its high half as classid and its low half as objid.
+        // An advisory lock on a bigint key shows its high half as classid and its low half as objid. pg_locks
+        // covers the whole server, where other tests' nodes hold the same jobs' locks in their own databases.
         await using var kill = new NpgsqlCommand("""
             SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-            WHERE locktype = 'advisory' AND classid::bigint = (@id >> 32) & 4294967295 AND objid::bigint = @id & 4294967295
+            WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND classid::bigint = (@id >> 32) & 4294967295 AND objid::bigint = @id & 4294967295
             """, connection) { Parameters = { new("id", lockId) } };
         Assert.Equal(1L, await kill.ExecuteScalarAsync());
     }
