@@ -69,7 +69,7 @@ internal readonly record struct UsageRange(long From, long To, Granularity Granu
         return errors.Count == 0 ? (start.ToUnixTimeSeconds(), end.ToUnixTimeSeconds()) : default;
     }
 
-    static bool TryTime(string text, out DateTimeOffset time) =>
+    internal static bool TryTime(string text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time)
         // Unix seconds from 0, and room to round up to the next day.
         && time >= DateTimeOffset.UnixEpoch && time.Year < 9999;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
@@ -16,7 +15,7 @@ public static class AnomaliesApi
             .WithSummary("List detected anomalies, newest first").WithDescription(
                 "Intervals in which a key's traffic (`series: key_traffic`) or the tenant's failed verifications (`series: auth_failures`) " +
                 "scored at or above `Anomalies:Threshold`, each with the observed value and the expected range. `series`, `key_id`, " +
-                "`from` and `to` (the interval start, ISO 8601) narrow the list. Each was also published as `anomaly.detected`.")
+                "`from` and `to` (RFC 3339, compared with the interval's start) narrow the list. Each was also published as `anomaly.detected`.")
             .AuthProblems(ErrorCodes.InvalidQuery);
         return anomalies;
     }
@@ -62,11 +61,11 @@ public static class AnomaliesApi
         {
             return null;
         }
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        if (UsageRange.TryTime(value, out var time))
         {
-            return parsed.UtcDateTime;
+            return time.UtcDateTime;
         }
-        errors[name] = [$"{name} must be an ISO 8601 date and time."];
+        errors[name] = [$"{name} must be an RFC 3339 time from 1970 on, such as 2026-01-31T00:00:00Z."];
         return null;
     }
 }
