@@ -52,6 +52,9 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Redis:ConnectionString=abortConnect=maybe", "Redis:ConnectionString")]
     [InlineData("--Keys:ChangeChannel=carrier-pigeon", "Keys:ChangeChannel")]
     [InlineData("--Keys:RotationScanInterval=00:00:00", "Keys:RotationScanInterval")]
+    [InlineData("--Keys:Usage:FlushInterval=00:05:00", "Keys:Usage:FlushInterval")]
+    [InlineData("--Anomalies:ScanInterval=00:00:00", "Anomalies:ScanInterval")]
+    [InlineData("--Anomalies:IdleEviction=00:01:00", "Anomalies:IdleEviction")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);
