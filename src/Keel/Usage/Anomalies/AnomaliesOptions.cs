@@ -8,7 +8,10 @@ namespace Keel.Usage.Anomalies;
 /// </summary>
 public sealed class AnomaliesOptions
 {
-    /// <summary>An interval whose score is at or above this is an anomaly.</summary>
+    /// <summary>
+    /// An interval whose score is at or above this is an anomaly. The detector uses it too: a run of unusual values that
+    /// has raised an alarm does not raise another by lasting or by setting new extremes.
+    /// </summary>
     [Range(0.0, 1.0)]
     public double Threshold { get; set; } = 0.5;
 

@@ -15,8 +15,9 @@ namespace Keel.Usage.Anomalies;
 /// <c>SurpriseMemory</c>); a run of <c>SustainedValues</c> values beyond the normal band on one side, by its least
 /// surprise, against the largest such run remembered (a level shift or a plateau that no single value gives away); and a
 /// value beyond the whole range ever seen. A spiky series' usual spikes and a calm series' first bump land on one scale,
-/// and an alarm that persists, or repeats at the same size, scores 0 after its first interval: NAB charges every false
-/// alarm and counts one detection per window, and a person wants one alarm per incident.</item>
+/// and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
+/// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
+/// person wants one alarm per incident.</item>
 /// </list>
 /// State: about 25 numbers and 24 slots, some 340 bytes, whatever the number of values seen.
 /// </summary>
@@ -51,7 +52,7 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
     int _runSide;
     int _runLength;
     double _runLeast;
-    bool _runHadNews;
+    bool _runAlarmed;
     double _largestRun;
 
     public AnomalyScore Observe(DateTimeOffset timestamp, double value)
@@ -84,29 +85,28 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         _largestSurprise = Math.Max(remembered, surprise);
         var single = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
 
-        // A run is scored by its least surprising value, so it is news only when every one of its values was unusual.
-        // A run whose values already made news alone adds nothing: one incident, one alarm.
-        var side = surprise > normal ? Math.Sign(deviations) : 0;
-        if (side != 0 && side == _runSide)
-        {
-            (_runLength, _runLeast, _runHadNews) = (_runLength + 1, Math.Min(_runLeast, surprise), _runHadNews || single > 0);
-        }
-        else
-        {
-            (_runSide, _runLength, _runLeast, _runHadNews) = (side, side == 0 ? 0 : 1, surprise, side != 0 && single > 0);
-        }
-        var run = _runLength >= options.SustainedValues ? _runLeast : 0;
-        var rememberedRun = Math.Max(_largestRun * fade, normal);
-        _largestRun = Math.Max(rememberedRun, run);
-        var sustained = _runHadNews ? 0 : Saturate((run / rememberedRun) - 1, options.HalfScoreRatio - 1);
-
         // A new extreme counts only when it is also outside the normal band: after a level shift, ordinary noise
         // around the new level sets records that are no news.
         var range = _max - _min;
         var excess = range > 0 && surprise > normal ? Math.Max(value - _max, _min - value) / range : 0;
-        var beyond = Saturate(excess, options.HalfScoreRangeExcess);
 
-        return 1 - ((1 - single) * (1 - sustained) * (1 - beyond));
+        // A run of values beyond the band on one side is scored by its least surprising value, so it is news only when
+        // every one of its values was unusual. Once a run has raised an alarm, neither its length nor its new extremes
+        // alarm again: one incident, one alarm (NAB, too, counts one detection per window and charges every false one).
+        // Only a surprise bigger than the remembered ones is news again.
+        var side = surprise > normal ? Math.Sign(deviations) : 0;
+        var alarmed = side != 0 && side == _runSide && _runAlarmed;
+        (_runLength, _runLeast) = side != 0 && side == _runSide ? (_runLength + 1, Math.Min(_runLeast, surprise)) : (side == 0 ? 0 : 1, surprise);
+        _runSide = side;
+        var run = _runLength >= options.SustainedValues ? _runLeast : 0;
+        var rememberedRun = Math.Max(_largestRun * fade, normal);
+        _largestRun = Math.Max(rememberedRun, run);
+        var sustained = alarmed ? 0 : Saturate((run / rememberedRun) - 1, options.HalfScoreRatio - 1);
+        var beyond = alarmed ? 0 : Saturate(excess, options.HalfScoreRangeExcess);
+
+        var score = 1 - ((1 - single) * (1 - sustained) * (1 - beyond));
+        _runAlarmed = side != 0 && (alarmed || score >= options.Threshold);
+        return score;
     }
 
     /// <summary>0 at or below 0, 0.5 at <paramref name="half"/>, approaching 1 smoothly.</summary>
