@@ -57,6 +57,41 @@ public sealed class RobustDetectorTests
     }
 
     [Fact]
+    public void LevelShift_SoonAfterABiggerSpike_FiresOnTheSustainedRun()
+    {
+        // A 40σ spike raises the bar for single values for days; a 12σ shift five hours later is no record as one value,
+        // but SustainedValues values in a row that far out are.
+        var interval = TimeSpan.FromMinutes(5);
+        var noise = Noise(1200, 1);
+        var values = noise.Select((n, i) => (i < 700 ? 20 : 32) + n).ToArray();
+        values[640] = 60;
+
+        var scores = Feed(values, interval);
+
+        Assert.True(scores[640].Score >= Defaults.Threshold, $"spike scored {scores[640].Score}");
+        Assert.DoesNotContain(scores.Skip(700).Take(Defaults.SustainedValues - 1), s => s.Score >= Defaults.Threshold);
+        Assert.Contains(scores.Skip(700).Take(Defaults.SustainedValues + 2), s => s.Score >= Defaults.Threshold);
+        Assert.DoesNotContain(scores.Skip(760), s => s.Score >= Defaults.Threshold);
+    }
+
+    [Fact]
+    public void Burst_LastingSeveralIntervals_IsOneAlarm()
+    {
+        // The first interval is news; the rest of the burst, though it lasts and sets new extremes, is the same incident.
+        var interval = TimeSpan.FromMinutes(5);
+        var values = Noise(1000, 2).Select(n => 50 + n).ToArray();
+        for (var i = 800; i < 810; i++)
+        {
+            values[i] += 40;
+        }
+
+        var scores = Feed(values, interval);
+
+        Assert.True(scores[800].Score >= Defaults.Threshold, $"burst scored {scores[800].Score}");
+        Assert.Equal([800], scores.Select((s, i) => (s.Score, i)).Where(p => p.i >= 400 && p.Score >= Defaults.Threshold).Select(p => p.i));
+    }
+
+    [Fact]
     public void DailySeasonality_NoAlarmOnRegularPeaks_AlarmOnAnOffSeasonBump()
     {
         var interval = TimeSpan.FromMinutes(5);

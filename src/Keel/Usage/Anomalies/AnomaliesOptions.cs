@@ -8,13 +8,17 @@ namespace Keel.Usage.Anomalies;
 /// </summary>
 public sealed class AnomaliesOptions
 {
-    /// <summary>An interval whose score is at or above this is an anomaly.</summary>
+    /// <summary>
+    /// An interval whose score is at or above this is an anomaly. The detector uses it too: a run of unusual values that
+    /// has raised an alarm does not raise another by lasting or by setting new extremes.
+    /// </summary>
     [Range(0.0, 1.0)]
     public double Threshold { get; set; } = 0.5;
 
     /// <summary>
     /// A value this many times as surprising as the largest surprise remembered scores 0.5 (1 scores 0): an alarm
-    /// means "more unusual than anything lately", which puts spiky and calm series on one scale.
+    /// means "more unusual than anything lately", which puts spiky and calm series on one scale. A sustained run is
+    /// scored the same way against the largest run remembered.
     /// </summary>
     [Range(1.01, 100.0)]
     public double HalfScoreRatio { get; set; } = 1.5;
@@ -23,9 +27,19 @@ public sealed class AnomaliesOptions
     [Range(0.5, 100.0)]
     public double NormalDeviations { get; set; } = 3;
 
-    /// <summary>A value beyond the whole range seen by this fraction of the range scores 0.5.</summary>
+    /// <summary>
+    /// A run of this many consecutive values beyond the normal band, all on one side, is evidence of its own, scored by
+    /// its least surprising value: a level shift or plateau that is unusual for an hour but never extreme at one point.
+    /// </summary>
+    [Range(2, 1000)]
+    public int SustainedValues { get; set; } = 4;
+
+    /// <summary>A value beyond the whole range seen (and outside the normal band) by this fraction of the range scores 0.5.</summary>
     [Range(0.001, 10.0)]
     public double HalfScoreRangeExcess { get; set; } = 0.02;
+
+    // The memories are stated for values 5 minutes apart; on coarser data each spans at least as many values as it would
+    // at 5 minutes (the hour offsets excepted: they count days).
 
     /// <summary>Memory of the level: short, so drift is followed and a sudden move stands out.</summary>
     public TimeSpan LevelMemory { get; set; } = TimeSpan.FromHours(1);
@@ -36,7 +50,7 @@ public sealed class AnomaliesOptions
     /// <summary>Memory of each hour-of-day offset, counted in days that visited the hour.</summary>
     public TimeSpan SeasonMemory { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How long the largest recent surprise is remembered (it fades exponentially).</summary>
+    /// <summary>How long the largest recent surprise, and the largest recent run, are remembered (they fade exponentially).</summary>
     public TimeSpan SurpriseMemory { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>A series scores 0 until this long after its first value (and at least 12 values).</summary>

@@ -10,12 +10,16 @@ namespace Keel.Usage.Anomalies;
 /// anything, so one outlier moves neither the baseline nor the scale much;</item>
 /// <item>the surprise is the distance from the baseline in robust standard deviations (1.25 × the exponentially
 /// weighted mean absolute deviation, never below 1% of the range seen);</item>
-/// <item>the score compares the surprise with the largest one remembered (fading over <c>SurpriseMemory</c>): a spiky
-/// series' usual spikes and a calm series' first bump land on one scale, and an alarm that persists, or repeats at the
-/// same size, scores 0 after its first interval: NAB charges every false alarm and counts one detection per window;</item>
-/// <item>a value beyond the whole range ever seen scores by how far beyond it is.</item>
+/// <item>three kinds of evidence, each scored against what the series itself did lately, are combined as independent
+/// chances (1 − the product of their complements): the value's surprise against the largest one remembered (fading over
+/// <c>SurpriseMemory</c>); a run of <c>SustainedValues</c> values beyond the normal band on one side, by its least
+/// surprise, against the largest such run remembered (a level shift or a plateau that no single value gives away); and a
+/// value beyond the whole range ever seen. A spiky series' usual spikes and a calm series' first bump land on one scale,
+/// and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
+/// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
+/// person wants one alarm per incident.</item>
 /// </list>
-/// State: about 20 numbers and 24 slots, some 300 bytes, whatever the number of values seen.
+/// State: about 25 numbers and 24 slots, some 340 bytes, whatever the number of values seen.
 /// </summary>
 internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 {
@@ -28,6 +32,12 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
     /// <summary>The scale needs a few values before anything can be judged against it.</summary>
     const int MinimumValues = 12;
 
+    /// <summary>
+    /// The memories are stated for values 5 minutes apart. On coarser data each spans at least as many values as it
+    /// would at 5 minutes: a one-hour level over hourly values would be the last value, not an average.
+    /// </summary>
+    const double ReferenceSeconds = 300;
+
     double _level;
     double _deviation;
     HourOffsets _hours;
@@ -38,6 +48,12 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
     double _min = double.PositiveInfinity;
     double _max = double.NegativeInfinity;
     double _largestSurprise;
+    // The current run of values beyond the normal band on one side (+1 above, -1 below, 0 none).
+    int _runSide;
+    int _runLength;
+    double _runLeast;
+    bool _runAlarmed;
+    double _largestRun;
 
     public AnomalyScore Observe(DateTimeOffset timestamp, double value)
     {
@@ -53,22 +69,44 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         if (_count >= MinimumValues && timestamp - _first >= options.WarmUp)
         {
             var (low, high) = (expected - (options.NormalDeviations * sigma), expected + (options.NormalDeviations * sigma));
-            score = new AnomalyScore(Score(Math.Abs(value - expected) / sigma, value, dt), value, expected, low, high);
+            score = new AnomalyScore(Score((value - expected) / sigma, value, dt), value, expected, low, high);
         }
         Learn(value, expected, dt, floor, ref hour);
         return score;
     }
 
-    double Score(double surprise, double value, double dt)
+    double Score(double deviations, double value, double dt)
     {
-        var remembered = Math.Max(_largestSurprise * Math.Exp(-dt / options.SurpriseMemory.TotalSeconds), options.NormalDeviations);
+        var normal = options.NormalDeviations;
+        var surprise = Math.Abs(deviations);
+        var fade = Math.Exp(-dt / Stretched(options.SurpriseMemory));
+
+        var remembered = Math.Max(_largestSurprise * fade, normal);
         _largestSurprise = Math.Max(remembered, surprise);
-        var byRatio = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
+        var single = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
+
         // A new extreme counts only when it is also outside the normal band: after a level shift, ordinary noise
         // around the new level sets records that are no news.
         var range = _max - _min;
-        var excess = range > 0 && surprise > options.NormalDeviations ? Math.Max(value - _max, _min - value) / range : 0;
-        return Math.Max(byRatio, Saturate(excess, options.HalfScoreRangeExcess));
+        var excess = range > 0 && surprise > normal ? Math.Max(value - _max, _min - value) / range : 0;
+
+        // A run of values beyond the band on one side is scored by its least surprising value, so it is news only when
+        // every one of its values was unusual. Once a run has raised an alarm, neither its length nor its new extremes
+        // alarm again: one incident, one alarm (NAB, too, counts one detection per window and charges every false one).
+        // Only a surprise bigger than the remembered ones is news again.
+        var side = surprise > normal ? Math.Sign(deviations) : 0;
+        var alarmed = side != 0 && side == _runSide && _runAlarmed;
+        (_runLength, _runLeast) = side != 0 && side == _runSide ? (_runLength + 1, Math.Min(_runLeast, surprise)) : (side == 0 ? 0 : 1, surprise);
+        _runSide = side;
+        var run = _runLength >= options.SustainedValues ? _runLeast : 0;
+        var rememberedRun = Math.Max(_largestRun * fade, normal);
+        _largestRun = Math.Max(rememberedRun, run);
+        var sustained = alarmed ? 0 : Saturate((run / rememberedRun) - 1, options.HalfScoreRatio - 1);
+        var beyond = alarmed ? 0 : Saturate(excess, options.HalfScoreRangeExcess);
+
+        var score = 1 - ((1 - single) * (1 - sustained) * (1 - beyond));
+        _runAlarmed = side != 0 && (alarmed || score >= options.Threshold);
+        return score;
     }
 
     /// <summary>0 at or below 0, 0.5 at <paramref name="half"/>, approaching 1 smoothly.</summary>
@@ -92,9 +130,10 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         _level += Math.Max(Weight(dt, options.LevelMemory), 1 / n) * clipped;
         _deviation += Math.Max(Weight(dt, options.ScaleMemory), 1 / n) * (Math.Abs(clipped) - _deviation);
         hour.Count = Math.Min(hour.Count + 1, int.MaxValue - 1);
-        // An hour is visited for 1/24 of the time, so its memory in visiting time is a 24th of SeasonMemory.
+        // An hour is visited for 1/24 of the time, so its memory in visiting time is a 24th of SeasonMemory. It counts
+        // days whatever the interval (not stretched): a daily pattern is learnt from days, not from a number of values.
         var seasonal = Math.Clamp(value - _level - hour.Offset, -limit, limit);
-        hour.Offset += (float)(Math.Max(Weight(dt, options.SeasonMemory / 24), 1.0 / hour.Count) * seasonal);
+        hour.Offset += (float)(Math.Max(1 - Math.Exp(-dt / (options.SeasonMemory / 24).TotalSeconds), 1.0 / hour.Count) * seasonal);
     }
 
     /// <summary>Seconds since the previous value; a repeated or out-of-order timestamp counts as a typical interval.</summary>
@@ -115,7 +154,10 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         return seconds;
     }
 
-    static double Weight(double dt, TimeSpan memory) => 1 - Math.Exp(-dt / memory.TotalSeconds);
+    double Weight(double dt, TimeSpan memory) => 1 - Math.Exp(-dt / Stretched(memory));
+
+    /// <summary>The memory in seconds, stretched on data coarser than 5 minutes (see <see cref="ReferenceSeconds"/>).</summary>
+    double Stretched(TimeSpan memory) => memory.TotalSeconds * Math.Max(1, _interval / ReferenceSeconds);
 
     struct HourOffset
     {
