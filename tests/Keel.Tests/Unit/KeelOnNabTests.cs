@@ -7,7 +7,7 @@ namespace Keel.Tests.Unit;
 
 /// <summary>
 /// Keel's detector, default settings, on the shared NAB subset through NAB's scorer. Loose floors, a few points below
-/// the measured result in docs/benchmarks.md (66.3 at the default threshold), so they catch a broken or clearly worse
+/// the measured result in docs/benchmarks.md (66.8 at the default threshold), so they catch a broken or clearly worse
 /// detector, not a small change in quality.
 /// </summary>
 public sealed class KeelOnNabTests
@@ -24,7 +24,7 @@ public sealed class KeelOnNabTests
         var raw = Files.Sum(f => NabScorer.Score(f.Scores, f.Windows, Defaults.Threshold, Standard).Score);
 
         Assert.True(raw > -Standard.FnWeight * windows, $"raw {raw} is no better than never firing");
-        Assert.True(NabScorer.Normalised(raw, windows, Standard) > 62, $"normalised {NabScorer.Normalised(raw, windows, Standard):0.0}");
+        Assert.True(NabScorer.Normalised(raw, windows, Standard) > 64, $"normalised {NabScorer.Normalised(raw, windows, Standard):0.0}");
     }
 
     [Fact]

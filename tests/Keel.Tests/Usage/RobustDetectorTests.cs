@@ -75,6 +75,29 @@ public sealed class RobustDetectorTests
     }
 
     [Fact]
+    public void Spike_OnASeriesThatOftenSpikedBigger_IsNoAlarm_ButAFirstOfItsSizeIs()
+    {
+        // A 40σ spike every day for twelve days, then four quiet days: the fading largest surprise has dropped to about
+        // 10σ, so a 20σ spike is a record for the last few days, but this series has done bigger a dozen times in the
+        // last two weeks (SurpriseHistory). A 120σ spike has no larger one counted and alarms.
+        var interval = TimeSpan.FromMinutes(5);
+        var values = Noise(5000, 2).Select(n => 50 + n).ToArray();
+        for (var day = 1; day <= 12; day++)
+        {
+            values[(day * 288) + (day * 7)] += 80;
+        }
+        values[4600] += 40;
+        values[4800] += 240;
+
+        var scores = Feed(values, interval);
+        var forgetful = Feed(values, interval, new RobustDetector(new AnomaliesOptions { SurpriseHistory = TimeSpan.FromSeconds(1) }).NewSeries());
+
+        Assert.True(scores[4600].Score < Defaults.Threshold, $"a spike smaller than many recent ones scored {scores[4600].Score}");
+        Assert.True(forgetful[4600].Score >= Defaults.Threshold, $"without the history the record for the last days scored {forgetful[4600].Score}");
+        Assert.True(scores[4800].Score >= Defaults.Threshold, $"the largest spike yet scored {scores[4800].Score}");
+    }
+
+    [Fact]
     public void Burst_LastingSeveralIntervals_IsOneAlarm()
     {
         // The first interval is news; the rest of the burst, though it lasts and sets new extremes, is the same incident.

@@ -53,6 +53,12 @@ public sealed class AnomaliesOptions
     /// <summary>How long the largest recent surprise, and the largest recent run, are remembered (they fade exponentially).</summary>
     public TimeSpan SurpriseMemory { get; set; } = TimeSpan.FromDays(3);
 
+    /// <summary>
+    /// How long surprises are counted by size (a decayed count): a single value's score is divided by 1 + the number of
+    /// larger surprises counted, so a series that often does bigger needs a bigger surprise to alarm.
+    /// </summary>
+    public TimeSpan SurpriseHistory { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>A series scores 0 until this long after its first value (and at least 12 values).</summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromDays(1);
 

@@ -12,14 +12,14 @@ namespace Keel.Usage.Anomalies;
 /// weighted mean absolute deviation, never below 1% of the range seen);</item>
 /// <item>three kinds of evidence, each scored against what the series itself did lately, are combined as independent
 /// chances (1 − the product of their complements): the value's surprise against the largest one remembered (fading over
-/// <c>SurpriseMemory</c>); a run of <c>SustainedValues</c> values beyond the normal band on one side, by its least
-/// surprise, against the largest such run remembered (a level shift or a plateau that no single value gives away); and a
-/// value beyond the whole range ever seen. A spiky series' usual spikes and a calm series' first bump land on one scale,
+/// <c>SurpriseMemory</c>), divided by 1 + the number of larger surprises counted over <c>SurpriseHistory</c>; a run of
+/// <c>SustainedValues</c> values beyond the normal band on one side, by its least surprise, against the largest such run
+/// remembered (a level shift or a plateau that no single value gives away); and a value beyond the whole range ever seen. A spiky series' usual spikes and a calm series' first bump land on one scale,
 /// and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
 /// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
 /// person wants one alarm per incident.</item>
 /// </list>
-/// State: about 25 numbers and 24 slots, some 340 bytes, whatever the number of values seen.
+/// State: about 25 numbers, 24 hour slots and 16 surprise counts, some 410 bytes, whatever the number of values seen.
 /// </summary>
 internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 {
@@ -54,6 +54,7 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
     double _runLeast;
     bool _runAlarmed;
     double _largestRun;
+    SurpriseCounts _history;
 
     public AnomalyScore Observe(DateTimeOffset timestamp, double value)
     {
@@ -83,7 +84,11 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 
         var remembered = Math.Max(_largestSurprise * fade, normal);
         _largestSurprise = Math.Max(remembered, surprise);
-        var single = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1);
+        // A record for the last few days is less news on a series that has often done bigger lately (a heavy-tailed
+        // series: tweet volumes, CPU with regular bursts): with n larger surprises in the history it is at best the
+        // (n+1)-th largest, and counts 1/(1+n) of what it would.
+        var larger = _history.LargerThenRecord(surprise, normal, Math.Exp(-dt / Stretched(options.SurpriseHistory)));
+        var single = Saturate((surprise / remembered) - 1, options.HalfScoreRatio - 1) / (1 + larger);
 
         // A new extreme counts only when it is also outside the normal band: after a level shift, ordinary noise
         // around the new level sets records that are no news.
