@@ -55,6 +55,8 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Keys:Usage:FlushInterval=00:05:00", "Keys:Usage:FlushInterval")]
     [InlineData("--Anomalies:ScanInterval=00:00:00", "Anomalies:ScanInterval")]
     [InlineData("--Anomalies:IdleEviction=00:01:00", "Anomalies:IdleEviction")]
+    [InlineData("--Anomalies:Threshold=1.5", "Anomalies:Threshold")]
+    [InlineData("--Anomalies:LevelMemory=00:00:00", "Anomalies:LevelMemory")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);
