@@ -121,12 +121,14 @@ public abstract class AnomalyDetectionTests(Provider provider)
         await minute.EndAsync();
         Assert.Single(await ListAsync(tenant.Owner, ""));
 
-        // A node that takes the lease over starts afresh: it warms up again rather than rescoring what it never saw.
+        // A node that takes the lease over trains on the recent minutes, finds the burst again, and stores nothing twice.
         var monitor = node.Node.Services.GetRequiredService<AnomalyMonitor>();
         var scanner = node.Node.Services.GetRequiredService<AnomalyScanner>();
         scanner.Forget();
         Assert.Equal(0, monitor.Count);
         Assert.Equal(0, await scanner.ScanAsync(CancellationToken.None));
+        Assert.Equal(1, monitor.Count);
+        Assert.Single(await ListAsync(tenant.Owner, ""));
 
         // The same series and interval found again (a scan repeated after a crash) adds no row and no event.
         await using var scope = node.Node.Services.CreateAsyncScope();
@@ -147,6 +149,27 @@ public abstract class AnomalyDetectionTests(Provider provider)
         Assert.Single(await ListAsync(tenant.Owner, ""));
         var events = await (await tenant.Owner.GetAsync("/v1/events?type=anomaly.detected")).Json(HttpStatusCode.OK);
         Assert.Single(events.GetProperty("data").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task NodeTakingTheLeaseOver_TrainsOnRecentMinutes_AndDetectsAtOnce()
+    {
+        await using var node = await StartAsync(provider);
+        var tenant = await node.NewTenantAsync();
+        var key = await tenant.Owner.CreateKeyAsync(new { name = "steady" });
+        var minute = new Minute(node);
+        for (var i = 0; i < SteadyMinutes; i++)
+        {
+            await VerifyAsync(tenant.Owner, key.Str("key"), 8 + (i * 7 % 5));
+            await minute.EndAsync();
+        }
+
+        // The scanning node is gone; its successor has no state of its own. Without the replay it would be
+        // warming up for Anomalies:WarmUp and miss the burst.
+        node.Node.Services.GetRequiredService<AnomalyScanner>().Forget();
+        await VerifyAsync(tenant.Owner, key.Str("key"), 80);
+        Assert.Equal(1, await minute.EndAsync());
+        Assert.Equal(80, Assert.Single(await ListAsync(tenant.Owner, "")).GetProperty("observed").GetDouble());
     }
 
     [Theory]

@@ -77,7 +77,7 @@ public sealed class AnomaliesOptions
     [Range(typeof(TimeSpan), "00:00:01", "40.00:00:00", ErrorMessage = "Anomalies:ScanInterval must be from 1 second to 40 days.")]
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>After a pause (a new leaseholder, an outage) at most this much of the past is scored; older minutes are skipped.</summary>
+    /// <summary>After a pause (a new leaseholder, an outage) at most this much of the past can report; the warm-up before it only trains.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Anomalies:MaxCatchUp must be from 1 minute to 1 day.")]
     public TimeSpan MaxCatchUp { get; set; } = TimeSpan.FromHours(1);
 

@@ -9,15 +9,17 @@ namespace Keel.Usage.Anomalies;
 /// <summary>
 /// Scores each closed minute of usage once every node has flushed it: each key's verifications and each
 /// tenant's auth failures. Runs on the one worker that holds the <c>anomalies</c> lease, because the
-/// detector state lives in its memory; a node that loses the lease forgets its state and warms up again
-/// when it takes the lease back. Each anomaly is stored and its <c>anomaly.detected</c> staged in one
-/// transaction; the unique (series, interval) index makes a repeated scan add nothing.
+/// detector state lives in its memory; a node that loses the lease forgets its state, and a node that takes
+/// it trains its detectors on the recent minute rows before it reports anything. Each anomaly is stored and
+/// its <c>anomaly.detected</c> staged in one transaction; the unique (series, interval) index makes a
+/// repeated scan add nothing.
 /// </summary>
 internal sealed partial class AnomalyScanner(
     IServiceScopeFactory scopes, AnomalyMonitor monitor, JobLeases leases, Outbox outbox, TimeProvider time,
     IOptions<AnomaliesOptions> options, IOptions<UsageOptions> usage, ILogger<AnomalyScanner> logger) : BackgroundService
 {
     const long Minute = (long)Granularity.Minute;
+    const long ReadChunk = (long)Granularity.Hour;
 
     /// <summary>Auth failures: a key that is unknown, revoked, expired or lacks a scope. Limit refusals are traffic, not auth.</summary>
     static readonly HashSet<string> AuthCodes = [VerifyCodes.NotFound, VerifyCodes.Revoked, VerifyCodes.Expired, VerifyCodes.ForbiddenScope];
@@ -60,39 +62,59 @@ internal sealed partial class AnomalyScanner(
         _next = null;
     }
 
-    /// <summary>Scores every minute settled since the last scan; returns the anomalies stored.</summary>
+    /// <summary>
+    /// Scores every minute settled since the last scan; returns the anomalies stored. A node that has just taken
+    /// the lease (or was paused) first replays the minute rows of <c>Anomalies:WarmUp</c> before the last
+    /// <c>Anomalies:MaxCatchUp</c> to train its detectors, so a restart or a lease change does not leave a day
+    /// without detection; only minutes within <c>Anomalies:MaxCatchUp</c> can report anomalies.
+    /// </summary>
     public async Task<int> ScanAsync(CancellationToken ct)
     {
         // A node flushes a closed minute at its next flush; allow two flush intervals for a slow one.
         var settled = Granularity.Minute.Floor((time.GetUtcNow() - (usage.Value.FlushInterval * 2)).ToUnixTimeSeconds());
-        var next = Math.Max(_next ?? settled - Minute, settled - (long)options.Value.MaxCatchUp.TotalSeconds);
-        if (next >= settled)
-        {
-            return 0;
-        }
+        var reportFrom = settled - (long)options.Value.MaxCatchUp.TotalSeconds;
+        // A whole warm-up before the first minute that may report, so its detectors are warm by then.
+        var replayFrom = Granularity.Minute.Floor(reportFrom - (long)options.Value.WarmUp.TotalSeconds);
+        var next = Math.Max(_next ?? replayFrom, replayFrom);
+        var stored = 0;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
         var queries = scope.ServiceProvider.GetRequiredService<UsageQueries>();
+        while (next < settled)
+        {
+            // An hour of minute rows per read keeps a long replay's memory bounded.
+            var end = Math.Min(settled, next + ReadChunk);
+            var points = await PointsAsync(queries, next, end, ct);
+            for (var ts = next; ts < end; ts += Minute)
+            {
+                var found = monitor.Observe(DateTime.UnixEpoch.AddSeconds(ts), TimeSpan.FromSeconds(Minute), points.GetValueOrDefault(ts) ?? []);
+                if (ts >= reportFrom)
+                {
+                    stored += await StoreAsync(db, found, ct);
+                }
+                _next = ts + Minute;
+            }
+            next = end;
+        }
+        return stored;
+    }
+
+    /// <summary>Every series' value per minute of [from, to), from the usage minute rows of all tenants.</summary>
+    static async Task<Dictionary<long, List<SeriesPoint>>> PointsAsync(UsageQueries queries, long from, long to, CancellationToken ct)
+    {
         var points = new Dictionary<long, List<SeriesPoint>>();
-        foreach (var k in await queries.KeyMinutesAsync(next, settled, null, ct))
+        foreach (var k in await queries.KeyMinutesAsync(from, to, null, ct))
         {
             PointsAt(points, k.Ts).Add(new(k.TenantId, AnomalySeriesKinds.KeyTraffic, k.KeyId, k.Requests));
         }
-        foreach (var f in await queries.FailureMinutesAsync(next, settled, null, ct))
+        foreach (var f in await queries.FailureMinutesAsync(from, to, null, ct))
         {
             if (AuthCodes.Contains(f.Code))
             {
                 PointsAt(points, f.Ts).Add(new(f.TenantId, AnomalySeriesKinds.AuthFailures, null, f.Count));
             }
         }
-        var stored = 0;
-        for (var ts = next; ts < settled; ts += Minute)
-        {
-            var found = monitor.Observe(DateTime.UnixEpoch.AddSeconds(ts), TimeSpan.FromSeconds(Minute), points.GetValueOrDefault(ts) ?? []);
-            stored += await StoreAsync(db, found, ct);
-            _next = ts + Minute;
-        }
-        return stored;
+        return points;
     }
 
     static List<SeriesPoint> PointsAt(Dictionary<long, List<SeriesPoint>> points, long ts) =>
