@@ -14,8 +14,8 @@ namespace Keel.Usage.Anomalies;
 /// chances (1 − the product of their complements): the value's surprise against the largest one remembered (fading over
 /// <c>SurpriseMemory</c>), divided by 1 + the number of larger surprises counted over <c>SurpriseHistory</c>; a run of
 /// <c>SustainedValues</c> values beyond the normal band on one side, by its least surprise, against the largest such run
-/// remembered (a level shift or a plateau that no single value gives away); and a value beyond the whole range ever seen. A spiky series' usual spikes and a calm series' first bump land on one scale,
-/// and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
+/// remembered (a level shift or a plateau that no single value gives away); and a value beyond the whole range ever
+/// seen. A spiky series' usual spikes and a calm series' first bump land on one scale, and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
 /// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
 /// person wants one alarm per incident.</item>
 /// </list>
