@@ -48,8 +48,8 @@ public static class KeysApi
             .WithSummary("Fetch, once, the secret of the successor a scheduled rotation made")
             .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
                 "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
-                "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation);
+                "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then. A key never rotated is `resource.conflict`.")
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation);
         keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();
@@ -294,6 +294,10 @@ public static class KeysApi
         if (Escalation(user, old, "fetch the successor of") is { } refused)
         {
             return refused;
+        }
+        if (old.RotatedToId is null)
+        {
+            return Problems.Of(ErrorCodes.Conflict, "This key was never rotated: it has no successor.");
         }
         if (await rotation.TakeSuccessorSecretAsync(tenant.Db, old, ct) is not { } secret)
         {

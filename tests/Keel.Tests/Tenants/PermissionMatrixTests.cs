@@ -35,7 +35,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("DELETE", "/v1/keys/{key}", Permissions.KeysWrite, HttpStatusCode.NoContent),
         new("POST", "/v1/keys/{key}/rotate", Permissions.KeysWrite, HttpStatusCode.Created, _ => new { grace_period_seconds = 60 }),
         // The target was never rotated by a schedule: past the permission check, there is no successor secret to give.
-        new("GET", "/v1/keys/{key}/successor-secret", Permissions.KeysWrite, HttpStatusCode.Gone),
+        new("GET", "/v1/keys/{key}/successor-secret", Permissions.KeysWrite, HttpStatusCode.Conflict),
         new("POST", "/v1/keys/verify", Permissions.KeysVerify, HttpStatusCode.OK, t => new { key = t.ClientSecret }),
         new("GET", "/v1/roles", Permissions.MembersRead, HttpStatusCode.OK),
         new("GET", "/v1/tenants", Permissions.TenantsManage, HttpStatusCode.OK),
