@@ -115,6 +115,28 @@ public sealed class RobustDetectorTests
     }
 
     [Fact]
+    public void VolatilityBurst_WithoutASingleOutlier_IsOneAlarm()
+    {
+        // Five hours in which the series swings by about 2.2σ either way at every value: no value leaves the normal band
+        // (3σ) and no two in a row are on one side, but the short-memory deviation reaches over twice the
+        // long-memory one, which the series has never done.
+        var interval = TimeSpan.FromMinutes(5);
+        var noise = Noise(1200, 1);
+        var values = noise.Select(n => 50 + n).ToArray();
+        for (var i = 800; i < 860; i++)
+        {
+            values[i] = 50 + ((i % 2 == 0 ? 1 : -1) * 2.2) + (0.2 * noise[i]);
+        }
+
+        var scores = Feed(values, interval);
+
+        Assert.All(scores.Skip(800).Take(60), s => Assert.InRange(s.Observed, s.ExpectedLow, s.ExpectedHigh));
+        var alarms = scores.Select((s, i) => (s.Score, i)).Where(p => p.i >= 400 && p.Score >= Defaults.Threshold).Select(p => p.i).ToList();
+        Assert.Single(alarms);
+        Assert.InRange(alarms[0], 800, 830);
+    }
+
+    [Fact]
     public void DailySeasonality_NoAlarmOnRegularPeaks_AlarmOnAnOffSeasonBump()
     {
         var interval = TimeSpan.FromMinutes(5);

@@ -10,16 +10,17 @@ namespace Keel.Usage.Anomalies;
 /// anything, so one outlier moves neither the baseline nor the scale much;</item>
 /// <item>the surprise is the distance from the baseline in robust standard deviations (1.25 × the exponentially
 /// weighted mean absolute deviation, never below 1% of the range seen);</item>
-/// <item>three kinds of evidence, each scored against what the series itself did lately, are combined as independent
+/// <item>four kinds of evidence, each scored against what the series itself did lately, are combined as independent
 /// chances (1 − the product of their complements): the value's surprise against the largest one remembered (fading over
 /// <c>SurpriseMemory</c>), divided by 1 + the number of larger surprises counted over <c>SurpriseHistory</c>; a run of
 /// <c>SustainedValues</c> values beyond the normal band on one side, by its least surprise, against the largest such run
-/// remembered (a level shift or a plateau that no single value gives away); and a value beyond the whole range ever
-/// seen. A spiky series' usual spikes and a calm series' first bump land on one scale, and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
+/// remembered (a level shift or a plateau that no single value gives away); a value beyond the whole range ever
+/// seen; and a burst of volatility, the short-memory deviation against the long-memory one, against the largest such
+/// burst remembered (swings that never leave the normal band at one value). A spiky series' usual spikes and a calm series' first bump land on one scale, and an alarm that persists, or repeats at the same size, scores 0 after its first interval (a run that has alarmed
 /// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
 /// person wants one alarm per incident.</item>
 /// </list>
-/// State: about 25 numbers, 24 hour slots and 16 surprise counts, some 410 bytes, whatever the number of values seen.
+/// State: about 30 numbers, 24 hour slots and 16 surprise counts, some 430 bytes, whatever the number of values seen.
 /// </summary>
 internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 {
@@ -28,6 +29,12 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 
     /// <summary>Residuals teach at most this many deviations (Huber-style clipping).</summary>
     const double Clip = 3;
+
+    /// <summary>
+    /// A short-memory deviation up to this many times the long-memory one is ordinary volatility; above it, a volatility
+    /// episode.
+    /// </summary>
+    const double VolatilityNormal = 1.5;
 
     /// <summary>The scale needs a few values before anything can be judged against it.</summary>
     const int MinimumValues = 12;
@@ -55,6 +62,13 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
     bool _runAlarmed;
     double _largestRun;
     SurpriseCounts _history;
+    // Volatility: the mean absolute residual over LevelMemory against the scale (over ScaleMemory), in an episode while
+    // above VolatilityNormal; the largest episode remembered, the current one's peak, and whether it has alarmed.
+    double _shortDeviation;
+    double _largestVolatility;
+    double _volatilityPeak;
+    bool _volatilityAlarmed;
+
 
     public AnomalyScore Observe(DateTimeOffset timestamp, double value)
     {
@@ -66,17 +80,19 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         // An hour's offset is used once it has seen two hours' worth of values, i.e. at least two days.
         var expected = _level + (hour.Count * _interval >= 7200 ? hour.Offset : 0);
 
+        // Volatility episodes are followed from the start, so the largest one remembered is learnt during the warm-up.
+        var volatility = Volatility(value - expected, sigma, dt);
         var score = AnomalyScore.WarmingUp(value);
         if (_count >= MinimumValues && timestamp - _first >= options.WarmUp)
         {
             var (low, high) = (expected - (options.NormalDeviations * sigma), expected + (options.NormalDeviations * sigma));
-            score = new AnomalyScore(Score((value - expected) / sigma, value, dt), value, expected, low, high);
+            score = new AnomalyScore(Score((value - expected) / sigma, value, dt, volatility), value, expected, low, high);
         }
         Learn(value, expected, dt, floor, ref hour);
         return score;
     }
 
-    double Score(double deviations, double value, double dt)
+    double Score(double deviations, double value, double dt, double volatility)
     {
         var normal = options.NormalDeviations;
         var surprise = Math.Abs(deviations);
@@ -109,9 +125,44 @@ internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
         var sustained = alarmed ? 0 : Saturate((run / rememberedRun) - 1, options.HalfScoreRatio - 1);
         var beyond = alarmed ? 0 : Saturate(excess, options.HalfScoreRangeExcess);
 
-        var score = 1 - ((1 - single) * (1 - sustained) * (1 - beyond));
+        var varying = _volatilityAlarmed ? 0 : volatility;
+
+        var score = 1 - ((1 - single) * (1 - sustained) * (1 - beyond) * (1 - varying));
         _runAlarmed = side != 0 && (alarmed || score >= options.Threshold);
+        _volatilityAlarmed |= score >= options.Threshold;
         return score;
+    }
+
+    /// <summary>
+    /// The volatility evidence for this value: the mean absolute residual over <c>LevelMemory</c> (residuals clipped at
+    /// <see cref="Clip"/> deviations, so one spike barely moves it and only a burst of many values does) in units of the
+    /// long-memory deviation. Above <see cref="VolatilityNormal"/> it is an episode, scored against the largest episode
+    /// remembered (fading over <c>SurpriseMemory</c>) like a single surprise; an episode's peak is remembered when it
+    /// ends, so a burst that grows is compared with the past, not with its own last value.
+    /// </summary>
+    double Volatility(double residual, double sigma, double dt)
+    {
+        if (_count < 2)
+        {
+            return 0;
+        }
+        var deviation = sigma / SigmaPerDeviation;
+        var weight = Math.Max(Weight(dt, options.LevelMemory), 1 / (double)_count);
+        _shortDeviation += weight * (Math.Min(Math.Abs(residual), Clip * deviation) - _shortDeviation);
+        var ratio = _shortDeviation / deviation;
+        var remembered = Math.Max(_largestVolatility * Math.Exp(-dt / Stretched(options.SurpriseMemory)), VolatilityNormal);
+        _largestVolatility = remembered;
+        // An alarm, whatever raised it, silences this evidence until the volatility is back to the long-memory level: a
+        // spike or a burst that alarmed pushes the short deviation up, and that is the same incident, not a second one.
+        _volatilityAlarmed &= ratio > 1;
+        if (ratio <= VolatilityNormal)
+        {
+            _largestVolatility = Math.Max(remembered, _volatilityPeak);
+            _volatilityPeak = 0;
+            return 0;
+        }
+        _volatilityPeak = Math.Max(_volatilityPeak, ratio);
+        return Saturate((ratio / remembered) - 1, options.HalfScoreRatio - 1);
     }
 
     /// <summary>0 at or below 0, 0.5 at <paramref name="half"/>, approaching 1 smoothly.</summary>
