@@ -8,7 +8,7 @@ namespace Keel.Webhooks;
 /// Deletes attempts, finished deliveries and events older than <c>Webhooks:Retention</c>. Every
 /// statement removes at most <c>Webhooks:RetentionBatchSize</c> rows found by a range on the primary
 /// key (tenant, then the time-ordered id), so it never scans or locks a whole table; an event is kept
-/// while one of its deliveries is still pending.
+/// while one of its deliveries is still pending. Endpoint secrets go as soon as their grace has ended.
 /// </summary>
 internal sealed partial class WebhookRetention(
     IServiceScopeFactory scopes, TimeProvider time, IOptions<WebhooksOptions> options, ILogger<WebhookRetention> logger) : BackgroundService
@@ -47,8 +47,13 @@ internal sealed partial class WebhookRetention(
             tenants = await scope.ServiceProvider.GetRequiredService<KeelDb>().Tenants.Select(t => t.Id).ToArrayAsync(ct);
         }
         var deleted = 0;
+        var now = time.GetUtcNow().UtcDateTime;
         foreach (var tenant in tenants)
         {
+            // A rotated-out secret signs nothing after its grace ends: its key material goes then, not with the endpoint.
+            deleted += await DeleteAllAsync(db => db.EndpointSecrets
+                .Where(x => x.TenantId == tenant && x.ExpiresAt != null && x.ExpiresAt <= now)
+                .OrderBy(x => x.Id).Take(batch), ct);
             var attempts = Ids.Floor("att", cutoff);
             deleted += await DeleteAllAsync(db => db.Attempts
                 .Where(a => a.TenantId == tenant && string.Compare(a.Id, attempts) < 0)

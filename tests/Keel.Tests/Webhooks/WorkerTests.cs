@@ -246,6 +246,36 @@ public abstract class WorkerTests(Provider provider)
             await WebhookFixture.StopAsync(node);
         }
     }
+    [Fact]
+    public async Task Retention_DeletesSecretsPastTheirGrace_KeepsTheCurrentAndTheStillSigningOnes()
+    {
+        var node = await WebhookFixture.StartNodeAsync(provider);
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            var endpoint = (await tenant.Owner.CreateEndpointAsync(receiver)).Str("id");
+            // The first secret stops signing at once, the second signs beside the third for an hour.
+            await (await tenant.Owner.PostJson($"/v1/webhooks/endpoints/{endpoint}/secret/rotate", new { grace_period_seconds = 0 })).Json(HttpStatusCode.OK);
+            await (await tenant.Owner.PostJson($"/v1/webhooks/endpoints/{endpoint}/secret/rotate", new { grace_period_seconds = 3600 })).Json(HttpStatusCode.OK);
+            await Task.Delay(50);
+
+            Assert.Equal(3, await SecretsAsync(node, endpoint));
+            await node.Services.GetRequiredService<WebhookRetention>().RunOnceAsync(CancellationToken.None);
+            Assert.Equal(2, await SecretsAsync(node, endpoint));
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
+        }
+    }
+
+    static async Task<int> SecretsAsync(KeelNode node, string endpointId)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<KeelDb>().EndpointSecrets.CountAsync(s => s.EndpointId == endpointId);
+    }
 }
 
 public sealed class WorkerTests_Sqlite() : WorkerTests(Provider.Sqlite);
