@@ -17,12 +17,13 @@ public static class NabScenario
         var data = new Option<string?>("--data") { Description = "The NAB folder (default: shared/data/nab beside the repository)" };
         var profile = new Option<string>("--profile") { Description = "standard, reward_low_FP_rate or reward_low_FN_rate", DefaultValueFactory = _ => "standard" };
         var detectors = new Option<string[]>("--detector") { Description = "Detectors with published results to score", DefaultValueFactory = _ => ["numenta", "ARTime"], AllowMultipleArgumentsPerToken = true };
-        var command = new Command("nab", "NAB scoring: reproduce NAB's per-file scores, then normalised scores on this subset") { data, profile, detectors };
-        command.SetAction(parse => Run(NabCorpus.Find(parse.GetValue(data)), parse.GetValue(profile)!, parse.GetValue(detectors)!));
+        var gap = new Option<bool>("--gap") { Description = "Also break down the raw-score gap between the first detector and Keel: per window and false-positive cost per family" };
+        var command = new Command("nab", "NAB scoring: reproduce NAB's per-file scores, then normalised scores on this subset") { data, profile, detectors, gap };
+        command.SetAction(parse => Run(NabCorpus.Find(parse.GetValue(data)), parse.GetValue(profile)!, parse.GetValue(detectors)!, parse.GetValue(gap)));
         return command;
     }
 
-    static int Run(NabCorpus corpus, string profile, string[] detectors)
+    static int Run(NabCorpus corpus, string profile, string[] detectors, bool gap)
     {
         var costs = corpus.Profile(profile);
         var ok = true;
@@ -43,7 +44,7 @@ public static class NabScenario
                 $"| {detector} | {files.Count} | {reproduced} | {windows} | {raw:0.###} | {NabScorer.Normalised(raw, windows, costs):0.0} | {threshold:0.######} | {best:0.###} | {NabScorer.Normalised(best, windows, costs):0.0} |"));
         }
         Console.WriteLine();
-        Compare(corpus, costs, detectors);
+        Compare(corpus, costs, detectors, gap);
         Console.WriteLine();
         Console.WriteLine(ok ? "Every file matched NAB's published score and counts." : "Some files did not match NAB's published results: the scorer is not to be trusted.");
         return ok ? 0 : 1;
@@ -53,7 +54,7 @@ public static class NabScenario
     /// Keel's detector (default settings) beside the published detectors on the same files: each at the one threshold
     /// best for the whole subset, Keel also at its configured default threshold; then the same per family.
     /// </summary>
-    static void Compare(NabCorpus corpus, CostMatrix costs, string[] detectors)
+    static void Compare(NabCorpus corpus, CostMatrix costs, string[] detectors, bool gap)
     {
         var keys = corpus.Published(detectors.FirstOrDefault() ?? "numenta", "standard").Select(p => p.File).ToList();
         var options = new AnomaliesOptions();
@@ -66,6 +67,13 @@ public static class NabScenario
         var keel = keys.Select(k => KeelOnNab.Run(corpus, k, options)).ToList();
         runs.Add(("Keel (best threshold)", ThresholdSweep.Best(keel, costs).Threshold, keel));
         runs.Add(("Keel (default threshold)", options.Threshold, keel));
+        if (gap && detectors.Length > 0)
+        {
+            NabGap.Report(runs[0].Name, runs[0].Threshold, runs[0].Files, "Keel", runs[^2].Threshold, keel, costs);
+            Console.WriteLine();
+            NabGap.Report(runs[0].Name, runs[0].Threshold, runs[0].Files, "Keel at 0.5", options.Threshold, keel, costs);
+            Console.WriteLine();
+        }
 
         var families = keys.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).Distinct().ToList();
         var table = new MarkdownTable(["detector", "threshold", "windows found", "false-positive rows", "raw", "normalised", .. families]);
