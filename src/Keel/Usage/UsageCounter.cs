@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Keel.Keys;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Usage;
 
@@ -8,7 +9,7 @@ namespace Keel.Usage;
 /// (tenant, minute, code, prefix). The hot path is one dictionary lookup and one interlocked increment;
 /// nothing is allocated once a counter exists. <see cref="UsageFlusher"/> writes the counters in batches.
 /// </summary>
-public sealed class UsageCounter(TimeProvider time)
+public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> options)
 {
     /// <summary>Prefix of a tried key that is not in Keel's format (nothing of it is kept).</summary>
     public const string MalformedPrefix = "(malformed)";
@@ -26,6 +27,10 @@ public sealed class UsageCounter(TimeProvider time)
     readonly ConcurrentDictionary<KeyMinute, KeyCounts> _keys = new();
     readonly ConcurrentDictionary<FailureMinute, FailureTally> _failures = new();
     readonly ConcurrentDictionary<TenantMinute, PrefixBudget> _prefixes = new();
+    readonly int _maxCounters = options.Value.MaxCounters;
+    /// <summary>Counters held (both dictionaries): they pile up only while flushes fail, and are capped.</summary>
+    long _counters;
+    long _dropped;
 
     internal readonly record struct KeyMinute(string TenantId, string KeyId, long Ts);
 
@@ -67,7 +72,10 @@ public sealed class UsageCounter(TimeProvider time)
     {
         var column = UsageOutcomes.ColumnOf(code);
         var ts = CurrentMinute();
-        var counts = _keys.GetOrAdd(new KeyMinute(tenantId, keyId, ts), static _ => new KeyCounts());
+        if (Counter(_keys, new KeyMinute(tenantId, keyId, ts)) is not { } counts)
+        {
+            return;
+        }
         Interlocked.Increment(ref counts.Values[column]);
         if (column != UsageOutcomes.Valid)
         {
@@ -96,8 +104,44 @@ public sealed class UsageCounter(TimeProvider time)
         Fail(entry);
     }
 
-    void Fail(FailureMinute entry) =>
-        Interlocked.Increment(ref _failures.GetOrAdd(entry, static _ => new FailureTally()).Value);
+    void Fail(FailureMinute entry)
+    {
+        if (Counter(_failures, entry) is { } tally)
+        {
+            Interlocked.Increment(ref tally.Value);
+        }
+    }
+
+    /// <summary>
+    /// The counter of <paramref name="key"/>, made if new, or null when <c>Keys:Usage:MaxCounters</c> are held: that
+    /// happens only while flushes fail (the database is away), and a node that stops counting beats one that runs out
+    /// of memory and stops verifying. What is not counted is reported at the next flush.
+    /// </summary>
+    T? Counter<TKey, T>(ConcurrentDictionary<TKey, T> counters, TKey key) where TKey : notnull where T : class, new()
+    {
+        while (true)
+        {
+            if (counters.TryGetValue(key, out var existing))
+            {
+                return existing;
+            }
+            if (Interlocked.Increment(ref _counters) > _maxCounters)
+            {
+                Interlocked.Decrement(ref _counters);
+                Interlocked.Increment(ref _dropped);
+                return null;
+            }
+            var made = new T();
+            if (counters.TryAdd(key, made))
+            {
+                return made;
+            }
+            Interlocked.Decrement(ref _counters); // another verify made it first
+        }
+    }
+
+    /// <summary>Verifications not counted since the last call, because the counters were full.</summary>
+    internal long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
     long CurrentMinute() => Granularity.Minute.Floor(time.GetUtcNow().ToUnixTimeSeconds());
 
@@ -149,14 +193,20 @@ public sealed class UsageCounter(TimeProvider time)
         {
             if (minute.Ts < closedBefore && counts.Total() == Interlocked.Read(ref counts.Flushed))
             {
-                _keys.TryRemove(new(minute, counts));
+                if (_keys.TryRemove(new(minute, counts)))
+                {
+                    Interlocked.Decrement(ref _counters);
+                }
             }
         }
         foreach (var (minute, tally) in _failures)
         {
             if (minute.Ts < closedBefore && Interlocked.Read(ref tally.Value) == Interlocked.Read(ref tally.Flushed))
             {
-                _failures.TryRemove(new(minute, tally));
+                if (_failures.TryRemove(new(minute, tally)))
+                {
+                    Interlocked.Decrement(ref _counters);
+                }
             }
         }
         foreach (var (minute, budget) in _prefixes)

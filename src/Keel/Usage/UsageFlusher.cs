@@ -46,6 +46,10 @@ public sealed partial class UsageFlusher(
         await _gate.WaitAsync(ct);
         try
         {
+            if (counter.TakeDropped() is > 0 and var dropped)
+            {
+                CountersFull(logger, dropped);
+            }
             var batch = counter.Collect();
             if (!batch.IsEmpty)
             {
@@ -77,6 +81,10 @@ public sealed partial class UsageFlusher(
         _gate.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(EventId = 81, Level = LogLevel.Error,
+        Message = "{Count} verifications were not counted: Keys:Usage:MaxCounters counters are held while flushes fail")]
+    static partial void CountersFull(ILogger logger, long count);
 
     [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "Flushing usage counters failed; their totals are written at the next flush")]
     static partial void FlushFailed(ILogger logger, Exception exception);

@@ -30,6 +30,14 @@ public sealed class UsageOptions : IValidatableObject
     [Range(typeof(TimeSpan), "31.00:00:00", "36600.00:00:00", ErrorMessage = "Keys:Usage:DayRetention must be from 31 days to 100 years.")]
     public TimeSpan DayRetention { get; set; } = TimeSpan.FromDays(731);
 
+    /// <summary>
+    /// Counters a node holds at most (one per key and minute, one per failure code, prefix and minute). They are
+    /// dropped once flushed, so this bounds memory only while the database is away: past it, verifications are
+    /// answered but not counted, and the flusher logs how many.
+    /// </summary>
+    [Range(1000, 100_000_000, ErrorMessage = "Keys:Usage:MaxCounters must be from 1000 to 100000000.")]
+    public int MaxCounters { get; set; } = 2_000_000;
+
     /// <summary>Rows removed per DELETE by retention, so one run never holds long locks.</summary>
     [Range(100, 100_000, ErrorMessage = "Keys:Usage:RetentionBatchSize must be from 100 to 100000.")]
     public int RetentionBatchSize { get; set; } = 5000;

@@ -53,6 +53,7 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Keys:ChangeChannel=carrier-pigeon", "Keys:ChangeChannel")]
     [InlineData("--Keys:RotationScanInterval=00:00:00", "Keys:RotationScanInterval")]
     [InlineData("--Keys:Usage:FlushInterval=00:05:00", "Keys:Usage:FlushInterval")]
+    [InlineData("--Keys:Usage:MaxCounters=10", "Keys:Usage:MaxCounters")]
     [InlineData("--Anomalies:ScanInterval=00:00:00", "Anomalies:ScanInterval")]
     [InlineData("--Anomalies:IdleEviction=00:01:00", "Anomalies:IdleEviction")]
     [InlineData("--Anomalies:Threshold=1.5", "Anomalies:Threshold")]
