@@ -18,8 +18,17 @@ public static class AnomalyCostScenario
         var series = new Option<int>("--series") { DefaultValueFactory = _ => 100_000 };
         var intervals = new Option<int>("--intervals") { Description = "Measured intervals", DefaultValueFactory = _ => 300 };
         var warmup = new Option<int>("--warmup") { Description = "Intervals fed before measuring (default: 25 hours, past the detector's one-day warm-up)", DefaultValueFactory = _ => 300 };
-        var command = new Command("anomalies", "Anomaly detector cost: updates/s and bytes per series for many series") { series, intervals, warmup };
-        command.SetAction(parse => Run(parse.GetValue(series), parse.GetValue(intervals), parse.GetValue(warmup)));
+        var minutes = new Option<int>("--monitor-minutes")
+        {
+            Description = "Minutes fed through AnomalyMonitor, the scanner's loop (default: 25 hours, what a new leaseholder replays; 0: skip)",
+            DefaultValueFactory = _ => 1500,
+        };
+        var command = new Command("anomalies", "Anomaly detector cost: updates/s and bytes per series for many series") { series, intervals, warmup, minutes };
+        command.SetAction(parse =>
+        {
+            var code = Run(parse.GetValue(series), parse.GetValue(intervals), parse.GetValue(warmup));
+            return parse.GetValue(minutes) > 0 ? MonitorCost.Run(parse.GetValue(series), parse.GetValue(minutes)) : code;
+        });
         return command;
     }
 
@@ -86,7 +95,7 @@ public static class AnomalyCostScenario
         }
     }
 
-    static (TimeSpan Elapsed, long Allocated) Measure(Action run)
+    internal static (TimeSpan Elapsed, long Allocated) Measure(Action run)
     {
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
@@ -95,11 +104,11 @@ public static class AnomalyCostScenario
     }
 
     /// <summary>Gaussian noise (standard deviation 3) from a fixed seed, so every run feeds the same values.</summary>
-    static double[] Noise(int count)
+    internal static double[] Noise(int count)
     {
         var random = new Random(42);
         return [.. Enumerable.Range(0, count).Select(_ => 3 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))];
     }
 
-    static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    internal static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
