@@ -82,7 +82,7 @@ public sealed partial class UsageFlusher(
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 81, Level = LogLevel.Error,
+    [LoggerMessage(EventId = 82, Level = LogLevel.Error,
         Message = "{Count} verifications were not counted: Keys:Usage:MaxCounters counters are held while flushes fail")]
     static partial void CountersFull(ILogger logger, long count);
 

@@ -144,10 +144,10 @@ internal sealed partial class AnomalyScanner(
         return stored;
     }
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "Anomaly scan failed")]
+    [LoggerMessage(EventId = 90, Level = LogLevel.Warning, Message = "Anomaly scan failed")]
     static partial void ScanFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 61, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 91, Level = LogLevel.Information,
         Message = "Anomaly in tenant {TenantId}: {Kind} {KeyId} observed {Observed}, expected {Low}..{High}")]
     static partial void AnomalyDetected(ILogger logger, string tenantId, string kind, string? keyId, double observed, double low, double high);
 }
