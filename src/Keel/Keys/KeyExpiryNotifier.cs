@@ -1,4 +1,3 @@
-using Keel.Http;
 using Keel.Storage;
 using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
@@ -13,17 +12,13 @@ namespace Keel.Keys;
 /// Keys already rotated are left out: <c>key.rotated</c> said when they end.
 /// </summary>
 internal sealed partial class KeyExpiryNotifier(
-    IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<KeysOptions> options, IOptions<KeelOptions> keel,
+    IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<KeysOptions> options,
     ILogger<KeyExpiryNotifier> logger) : BackgroundService
 {
     const int Batch = 200;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!keel.Value.RunsWorkers || options.Value.ExpiryNoticeDays == 0)
-        {
-            return;
-        }
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,3 +1,6 @@
+using Keel.Hosting;
+using Microsoft.Extensions.Options;
+
 namespace Keel.Keys;
 
 public static class KeysSetup
@@ -17,12 +20,10 @@ public static class KeysSetup
         builder.Services.AddHostedService<KeyChangeListener>();
         builder.Services.AddSingleton<LastUsedFlusher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUsedFlusher>());
-        builder.Services.AddSingleton<KeyExpiryNotifier>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyExpiryNotifier>());
+        builder.Services.AddWorker<KeyExpiryNotifier>(sp => sp.GetRequiredService<IOptions<KeysOptions>>().Value.ExpiryNoticeDays > 0);
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<IRotationScan, KeyRotationScan>();
-        builder.Services.AddSingleton<RotationScheduler>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RotationScheduler>());
+        builder.Services.AddWorker<RotationScheduler>();
         return builder;
     }
 }

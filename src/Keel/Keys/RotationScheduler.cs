@@ -1,4 +1,3 @@
-using Keel.Http;
 using Keel.Storage;
 using Microsoft.Extensions.Options;
 
@@ -10,17 +9,13 @@ namespace Keel.Keys;
 /// the scans' conditional updates keep even an overlap (a lease lost mid-scan) from doing anything twice.
 /// </summary>
 internal sealed partial class RotationScheduler(
-    IEnumerable<IRotationScan> scans, JobLeases leases, TimeProvider time, IOptions<KeysOptions> options, IOptions<KeelOptions> keel,
+    IEnumerable<IRotationScan> scans, JobLeases leases, TimeProvider time, IOptions<KeysOptions> options,
     ILogger<RotationScheduler> logger) : BackgroundService
 {
     public const string Job = "rotation";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!keel.Value.RunsWorkers)
-        {
-            return;
-        }
         await using var lease = leases.For(Job);
         while (!stoppingToken.IsCancellationRequested)
         {

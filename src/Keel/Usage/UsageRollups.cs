@@ -1,4 +1,3 @@
-using Keel.Http;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,7 +11,7 @@ namespace Keel.Usage;
 /// are. The marks say how far each is complete, and queries read finer rows beyond them (<see cref="UsageCoverage"/>).
 /// </summary>
 public sealed partial class UsageRollups(
-    IServiceScopeFactory scopes, JobLeases leases, IOptions<UsageOptions> options, IOptions<KeelOptions> keel, TimeProvider time,
+    IServiceScopeFactory scopes, JobLeases leases, IOptions<UsageOptions> options, TimeProvider time,
     ILogger<UsageRollups> logger) : BackgroundService
 {
     public const string LeaseName = "usage.rollup";
@@ -25,10 +24,6 @@ public sealed partial class UsageRollups(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!keel.Value.RunsWorkers)
-        {
-            return;
-        }
         await using var lease = leases.For(LeaseName);
         while (!stoppingToken.IsCancellationRequested)
         {

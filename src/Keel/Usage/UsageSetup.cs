@@ -1,3 +1,5 @@
+using Keel.Hosting;
+
 namespace Keel.Usage;
 
 public static class UsageSetup
@@ -10,8 +12,7 @@ public static class UsageSetup
         // Every node flushes what it counted, whatever its role; one worker rolls up.
         builder.Services.AddSingleton<UsageFlusher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageFlusher>());
-        builder.Services.AddSingleton<UsageRollups>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageRollups>());
+        builder.Services.AddWorker<UsageRollups>();
         return builder;
     }
 }

@@ -1,4 +1,4 @@
-using Keel.Http;
+using Keel.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
@@ -34,14 +34,10 @@ public static partial class WebhooksSetup
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<DeliveryRecorder>();
         builder.Services.AddSingleton<EndpointRateLimiter>();
-        builder.Services.AddSingleton<DeliveryDispatcher>();
-        builder.Services.AddSingleton<DispatchWakeListener>();
-        builder.Services.AddSingleton<WebhookRetention>();
         builder.Services.AddHostedService<MasterKeyCheck>();
-        // The dispatcher and its helpers run on worker nodes only (role worker or all).
-        builder.Services.AddSingleton<IHostedService>(sp => Worker<DeliveryDispatcher>(sp));
-        builder.Services.AddSingleton<IHostedService>(sp => Worker<DispatchWakeListener>(sp));
-        builder.Services.AddSingleton<IHostedService>(sp => Worker<WebhookRetention>(sp));
+        builder.Services.AddWorker<DeliveryDispatcher>(DispatcherEnabled);
+        builder.Services.AddWorker<DispatchWakeListener>(DispatcherEnabled);
+        builder.Services.AddWorker<WebhookRetention>(DispatcherEnabled);
         return builder;
     }
 
@@ -54,24 +50,12 @@ public static partial class WebhooksSetup
         return app;
     }
 
-    static IHostedService Worker<T>(IServiceProvider sp) where T : IHostedService =>
-        sp.GetRequiredService<IOptions<KeelOptions>>().Value.RunsWorkers && sp.GetRequiredService<IOptions<WebhooksOptions>>().Value.DispatcherEnabled
-            ? sp.GetRequiredService<T>()
-            : NoWork.Instance;
+    static bool DispatcherEnabled(IServiceProvider sp) => sp.GetRequiredService<IOptions<WebhooksOptions>>().Value.DispatcherEnabled;
 
     static bool IsKey(string base64)
     {
         Span<byte> bytes = stackalloc byte[48];
         return Convert.TryFromBase64String(base64, bytes, out var n) && n == 32;
-    }
-
-    sealed class NoWork : IHostedService
-    {
-        public static readonly NoWork Instance = new();
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Loads (or creates) the master key at start, so a broken key file stops the process at once.</summary>
