@@ -1,4 +1,3 @@
-using Keel.Storage;
 using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -15,8 +14,6 @@ internal sealed partial class KeyExpiryNotifier(
     IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<KeysOptions> options,
     ILogger<KeyExpiryNotifier> logger) : BackgroundService
 {
-    const int Batch = 200;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -39,40 +36,21 @@ internal sealed partial class KeyExpiryNotifier(
     }
 
     /// <summary>Announces every key now inside its notice period; returns how many.</summary>
-    public async Task<int> ScanOnceAsync(CancellationToken ct)
-    {
-        var announced = 0;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
-            var now = time.GetUtcNow().UtcDateTime;
-            var horizon = now.AddDays(options.Value.ExpiryNoticeDays);
-            var due = await db.Keys.AsNoTracking()
-                .Where(k => k.ExpiresAt != null && k.ExpiryNoticeAt == null && k.RevokedAt == null && k.ExpiresAt > now && k.ExpiresAt <= horizon && k.RotatedToId == null)
-                .OrderBy(k => k.ExpiresAt).Take(Batch).ToListAsync(ct);
-            foreach (var key in due)
-            {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var claimed = await db.Keys.Where(k => k.TenantId == key.TenantId && k.Id == key.Id && k.ExpiryNoticeAt == null && k.ExpiresAt == key.ExpiresAt)
-                    .ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiryNoticeAt, now), ct);
-                if (claimed == 1)
-                {
-                    var staged = await outbox.StageAsync(db, key.TenantId, EventTypeNames.KeyExpiring, KeyView.From(key, now), ct);
-                    await db.SaveChangesAsync(ct);
-                    await tx.CommitAsync(ct);
-                    outbox.Wake(db, staged);
-                    announced++;
-                }
-                db.ChangeTracker.Clear();
-            }
-            if (due.Count < Batch)
-            {
-                return announced;
-            }
-        }
-    }
+    public Task<int> ScanOnceAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
+        (db, now) => db.Keys.AsNoTracking()
+            .Where(k => k.ExpiresAt != null && k.ExpiryNoticeAt == null && k.RevokedAt == null && k.ExpiresAt > now
+                && k.ExpiresAt <= now.AddDays(options.Value.ExpiryNoticeDays) && k.RotatedToId == null)
+            .OrderBy(k => k.ExpiresAt),
+        // Setting expiry_notice_at claims the notice of this expiry: of two scans, one announces it.
+        (db, key, now) => DueRows.AnnounceAsync(db, outbox,
+            () => db.Keys.Where(k => k.TenantId == key.TenantId && k.Id == key.Id && k.ExpiryNoticeAt == null && k.ExpiresAt == key.ExpiresAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiryNoticeAt, now), ct),
+            key.TenantId, EventTypeNames.KeyExpiring, KeyView.From(key, now), ct),
+        (key, e) => NoticeFailed(logger, key.Id, e), ct);
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "The key expiry scan failed; trying again at the next interval")]
     static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 29, Level = LogLevel.Error, Message = "The expiry notice of key {KeyId} failed; trying again at the next scan")]
+    static partial void NoticeFailed(ILogger logger, string keyId, Exception exception);
 }

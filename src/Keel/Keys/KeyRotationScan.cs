@@ -17,19 +17,19 @@ internal sealed partial class KeyRotationScan(
     public async Task<int> RunAsync(CancellationToken ct) =>
         await AnnounceAsync(ct) + await RotateAsync(ct) + await DestroyUnfetchedSecretsAsync(ct);
 
-    Task<int> AnnounceAsync(CancellationToken ct) => RotationBatches.ForEachDueAsync(scopes, time,
+    Task<int> AnnounceAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
         (db, now) => db.Keys.AsNoTracking()
             .Where(k => k.RotationNoticeDueAt != null && k.RotationNoticeDueAt <= now && k.NextRotationAt > now
                 && k.RevokedAt == null && k.RotatedToId == null && (k.ExpiresAt == null || k.ExpiresAt > now))
             .OrderBy(k => k.RotationNoticeDueAt),
-        (db, key, now) => RotationBatches.AnnounceAsync(db, outbox,
+        (db, key, now) => DueRows.AnnounceAsync(db, outbox,
             () => db.Keys.Where(k => k.TenantId == key.TenantId && k.Id == key.Id
                     && k.RotationNoticeDueAt == key.RotationNoticeDueAt && k.NextRotationAt == key.NextRotationAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.RotationNoticeDueAt, (DateTime?)null), ct),
             key.TenantId, EventTypeNames.KeyRotationDue, KeyView.From(key, now), ct),
         (key, e) => ScheduleFailed(logger, key.Id, e), ct);
 
-    Task<int> RotateAsync(CancellationToken ct) => RotationBatches.ForEachDueAsync(scopes, time,
+    Task<int> RotateAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
         (db, now) => db.Keys.AsNoTracking()
             .Where(k => k.NextRotationAt != null && k.NextRotationAt <= now
                 && k.RevokedAt == null && k.RotatedToId == null && (k.ExpiresAt == null || k.ExpiresAt > now))
@@ -48,11 +48,11 @@ internal sealed partial class KeyRotationScan(
         {
             var now = time.GetUtcNow().UtcDateTime;
             batch = await db.Keys.Where(k => k.SuccessorSecret != null && (k.ExpiresAt <= now || k.RevokedAt != null))
-                .OrderBy(k => k.ExpiresAt).Take(RotationBatches.Batch)
+                .OrderBy(k => k.ExpiresAt).Take(DueRows.Batch)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.SuccessorSecret, (byte[]?)null), ct);
             destroyed += batch;
         }
-        while (batch == RotationBatches.Batch);
+        while (batch == DueRows.Batch);
         return destroyed;
     }
 

@@ -15,11 +15,11 @@ internal sealed partial class SecretRotationScan(
 
     public async Task<int> RunAsync(CancellationToken ct) => await AnnounceAsync(ct) + await RotateAsync(ct);
 
-    Task<int> AnnounceAsync(CancellationToken ct) => RotationBatches.ForEachDueAsync(scopes, time,
+    Task<int> AnnounceAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
         (db, now) => db.Endpoints.AsNoTracking()
             .Where(e => e.RotationNoticeDueAt != null && e.RotationNoticeDueAt <= now && e.NextRotationAt > now && e.DisabledAt == null)
             .OrderBy(e => e.RotationNoticeDueAt),
-        (db, endpoint, _) => RotationBatches.AnnounceAsync(db, outbox,
+        (db, endpoint, _) => DueRows.AnnounceAsync(db, outbox,
             () => db.Endpoints.Where(e => e.TenantId == endpoint.TenantId && e.Id == endpoint.Id
                     && e.RotationNoticeDueAt == endpoint.RotationNoticeDueAt && e.NextRotationAt == endpoint.NextRotationAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.RotationNoticeDueAt, (DateTime?)null), ct),
@@ -29,7 +29,7 @@ internal sealed partial class SecretRotationScan(
 
     // A disabled endpoint (by failures, or its tenant deleted) receives nothing: its rotation waits until it
     // is enabled again, and then happens at the next scan.
-    Task<int> RotateAsync(CancellationToken ct) => RotationBatches.ForEachDueAsync(scopes, time,
+    Task<int> RotateAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
         (db, now) => db.Endpoints.AsNoTracking().Where(e => e.NextRotationAt != null && e.NextRotationAt <= now && e.DisabledAt == null)
             .OrderBy(e => e.NextRotationAt),
         async (db, endpoint, _) =>

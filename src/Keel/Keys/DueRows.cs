@@ -4,8 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Keys;
 
-/// <summary>The batch loop and the notice claim that the rotation scans of keys and webhook secrets share.</summary>
-internal static class RotationBatches
+/// <summary>
+/// The batch loop and the notice claim that the scans over due rows share: key expiry notices, and the rotation
+/// schedules of keys and webhook secrets.
+/// </summary>
+internal static class DueRows
 {
     public const int Batch = 200;
 
@@ -50,8 +53,8 @@ internal static class RotationBatches
     }
 
     /// <summary>
-    /// Sends one rotation notice: <paramref name="claim"/> clears the row's notice time where it is still the one
-    /// read, so of two scans one announces this due date, and the event commits with the claim.
+    /// Sends one notice: <paramref name="claim"/> marks the row's notice as sent where it is still unsent as read,
+    /// so of two scans one announces it, and the event commits with the claim.
     /// </summary>
     public static async Task<bool> AnnounceAsync(
         KeelDb db, Outbox outbox, Func<Task<int>> claim, string tenantId, string type, object payload, CancellationToken ct)
