@@ -35,14 +35,16 @@ public sealed class KeyVerifier(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
     {
         var key = await cache.GetAsync(Secrets.Hash(secret), ct);
+        // One clock read serves the expiry check, the credits' period, the usage minute and last_used_at.
+        var now = time.GetUtcNow();
         // Another tenant's key, and a management key, are exactly as unknown as a key that never existed.
         if (key is null || key.TenantId != tenantId || key.Kind != ApiKey.Client)
         {
             metrics.Verified(VerifyCodes.NotFound);
-            usage.NotFound(tenantId, secret);
+            usage.NotFound(tenantId, secret, now);
             return new VerifyResult(false, VerifyCodes.NotFound, null, null, null, null, null, null, null);
         }
-        var code = key.StateAt(time.GetUtcNow().UtcDateTime) switch
+        var code = key.StateAt(now.UtcDateTime) switch
         {
             KeyState.Revoked => VerifyCodes.Revoked,
             KeyState.Expired => VerifyCodes.Expired,
@@ -59,15 +61,15 @@ public sealed class KeyVerifier(
         // Credits last: a call the rate limit or the quota refused spends none of them.
         if (code == VerifyCodes.Valid && key.UsageLimited)
         {
-            (var spent, remaining) = await credits.SpendAsync(key.TenantId, key.Id, cost, time.GetUtcNow(), ct);
+            (var spent, remaining) = await credits.SpendAsync(key.TenantId, key.Id, cost, now, ct);
             code = spent ? VerifyCodes.Valid : VerifyCodes.QuotaExceeded;
         }
         if (code == VerifyCodes.Valid)
         {
-            lastUsed.Touch(key.TenantId, key.Id);
+            lastUsed.Touch(key.TenantId, key.Id, now);
         }
         metrics.Verified(code);
-        usage.Verified(key.TenantId, key.Id, code);
+        usage.Verified(key.TenantId, key.Id, code, now);
         return new VerifyResult(code == VerifyCodes.Valid, code, key.Id, key.OwnerId, key.Scopes, key.Meta,
             key.ExpiresAt, ratelimit, quota, remaining);
     }

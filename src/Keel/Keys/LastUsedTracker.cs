@@ -29,8 +29,11 @@ public sealed class LastUsedTracker(TimeProvider time)
         public long Written;
     }
 
-    public void Touch(string tenantId, string keyId) =>
-        Touch(_uses.GetOrAdd(new KeyRef(tenantId, keyId), static _ => new Use()), time.GetUtcNow().UtcTicks);
+    public void Touch(string tenantId, string keyId) => Touch(tenantId, keyId, time.GetUtcNow());
+
+    /// <summary>A use at <paramref name="now"/>, for a caller that has read the clock already.</summary>
+    public void Touch(string tenantId, string keyId, DateTimeOffset now) =>
+        Touch(_uses.GetOrAdd(new KeyRef(tenantId, keyId), static _ => new Use()), now.UtcTicks);
 
     /// <summary>Takes the keys due for a write: used since last written, and never written or written <see cref="WriteGap"/> ago.</summary>
     internal List<KeyValuePair<KeyRef, DateTime>> Drain()

@@ -68,10 +68,10 @@ public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> optio
     }
 
     /// <summary>A verification of a known key of the tenant, whatever its outcome.</summary>
-    public void Verified(string tenantId, string keyId, string code)
+    public void Verified(string tenantId, string keyId, string code, DateTimeOffset now)
     {
         var column = UsageOutcomes.ColumnOf(code);
-        var ts = CurrentMinute();
+        var ts = MinuteOf(now);
         if (Counter(_keys, new KeyMinute(tenantId, keyId, ts)) is not { } counts)
         {
             return;
@@ -87,9 +87,9 @@ public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> optio
     /// A verification of a key the tenant does not have. Only the prefix of the presented key is kept, and only
     /// when the key has Keel's shape (prefix, '_', the random part), so no part of a secret is ever stored.
     /// </summary>
-    public void NotFound(string tenantId, string presentedKey)
+    public void NotFound(string tenantId, string presentedKey, DateTimeOffset now)
     {
-        var ts = CurrentMinute();
+        var ts = MinuteOf(now);
         // The one allocation on this path (the prefix string) is on a failure, never on a valid verify.
         var prefix = KeyIssuer.PrefixOf(presentedKey) ?? MalformedPrefix;
         var entry = new FailureMinute(tenantId, ts, VerifyCodes.NotFound, prefix);
@@ -143,7 +143,7 @@ public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> optio
     /// <summary>Verifications not counted since the last call, because the counters were full.</summary>
     internal long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
-    long CurrentMinute() => Granularity.Minute.Floor(time.GetUtcNow().ToUnixTimeSeconds());
+    static long MinuteOf(DateTimeOffset now) => Granularity.Minute.Floor(now.ToUnixTimeSeconds());
 
     /// <summary>The counters that moved since their last committed flush, with their values now.</summary>
     internal UsageBatch Collect()
