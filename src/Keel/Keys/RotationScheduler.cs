@@ -14,25 +14,8 @@ internal sealed partial class RotationScheduler(
 {
     public const string Job = "rotation";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await using var lease = leases.For(Job);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await lease.IsHeldAsync(stoppingToken))
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-                await Task.Delay(options.Value.RotationScanInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leases.RunWhileHeldAsync(
+        Job, () => options.Value.RotationScanInterval, time, RunOnceAsync, e => ScanFailed(logger, Job, e), stoppingToken);
 
     /// <summary>Runs every scan once, without the lease (tests call this); a failing scan is logged and the others still run.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)

@@ -22,32 +22,8 @@ public sealed partial class UsageRollups(
     static readonly long Chunk = (long)TimeSpan.FromDays(1).TotalSeconds;
     readonly SemaphoreSlim _gate = new(1, 1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await using var lease = leases.For(LeaseName);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await lease.IsHeldAsync(stoppingToken))
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                RunFailed(logger, e);
-            }
-            try
-            {
-                await Task.Delay(options.Value.RollupInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leases.RunWhileHeldAsync(
+        LeaseName, () => options.Value.RollupInterval, time, RunOnceAsync, e => RunFailed(logger, e), stoppingToken);
 
     /// <summary>One rollup and retention pass (the caller holds the lease).</summary>
     public async Task RunOnceAsync(CancellationToken ct)

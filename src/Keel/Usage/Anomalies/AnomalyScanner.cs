@@ -26,40 +26,24 @@ internal sealed partial class AnomalyScanner(
 
     /// <summary>The next minute to score (Unix seconds), once this node scans.</summary>
     long? _next;
+    readonly SemaphoreSlim _gate = new(1, 1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await using var lease = leases.For("anomalies");
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await Task.Delay(options.Value.ScanInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            try
-            {
-                if (await lease.IsHeldAsync(stoppingToken))
-                {
-                    await ScanAsync(stoppingToken);
-                }
-                else
-                {
-                    Forget();
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                ScanFailed(logger, e);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leases.RunWhileHeldAsync(
+        "anomalies", () => options.Value.ScanInterval, time, ScanAsync, e => ScanFailed(logger, e), stoppingToken, notHeld: Forget);
 
     /// <summary>Drops the detector state and the scan position, as when another node held the lease.</summary>
     internal void Forget()
     {
-        monitor.Reset();
-        _next = null;
+        _gate.Wait();
+        try
+        {
+            monitor.Reset();
+            _next = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>
@@ -69,6 +53,20 @@ internal sealed partial class AnomalyScanner(
     /// without detection; only minutes within <c>Anomalies:MaxCatchUp</c> can report anomalies.
     /// </summary>
     public async Task<int> ScanAsync(CancellationToken ct)
+    {
+        // The monitor is not thread-safe: the loop's scan and one a caller (a test) asks for take turns.
+        await _gate.WaitAsync(ct);
+        try
+        {
+            return await ScanSettledAsync(ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    async Task<int> ScanSettledAsync(CancellationToken ct)
     {
         // A node flushes a closed minute at its next flush; allow two flush intervals for a slow one.
         var settled = Granularity.Minute.Floor((time.GetUtcNow() - (usage.Value.FlushInterval * 2)).ToUnixTimeSeconds());
@@ -142,6 +140,12 @@ internal sealed partial class AnomalyScanner(
             stored++;
         }
         return stored;
+    }
+
+    public override void Dispose()
+    {
+        _gate.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(EventId = 90, Level = LogLevel.Warning, Message = "Anomaly scan failed")]
