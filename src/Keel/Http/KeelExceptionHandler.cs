@@ -54,14 +54,18 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
                 return (ErrorCodes.MalformedJson, "The body is not valid UTF-8.", null);
             }
         }
+        // A JsonException is the client's only when model binding read it from the body; anywhere else
+        // (writing an answer) it is Keel's own failure.
+        var fromBody = false;
         for (var e = exception; e is not null; e = e.InnerException)
         {
+            fromBody |= e is BadHttpRequestException;
             switch (e)
             {
                 // PostgreSQL text cannot hold U+0000 ("invalid byte sequence", 22021); SQLite can.
                 case DbException { SqlState: "22021" }:
                     return (ErrorCodes.BadRequest, "Text values may not contain the NUL character (U+0000).", null);
-                case JsonException json:
+                case JsonException json when fromBody:
                     return FromJson(json);
                 // The database (or Redis) cannot be reached or is busy: the client may retry, and it is
                 // not Keel's bug; 503 with Retry-After rather than a 500.

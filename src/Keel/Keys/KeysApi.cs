@@ -379,5 +379,6 @@ public static class KeysApi
 
     static void CheckMeta(Validation check, JsonElement? meta) =>
         check.Require(meta is null || (meta.Value.ValueKind == JsonValueKind.Object && meta.Value.GetRawText().Length <= MaxMetaBytes),
-            "meta", $"meta must be a JSON object of at most {MaxMetaBytes} bytes.");
+            "meta", $"meta must be a JSON object of at most {MaxMetaBytes} bytes.")
+        .Require(meta is null || JsonDepth.IsWithin(meta.Value), "meta", $"meta nests at most {JsonDepth.MaxStored} levels deep.");
 }

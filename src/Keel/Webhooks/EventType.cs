@@ -10,7 +10,7 @@ public sealed class EventType
     public required string TenantId { get; init; }
     public required string Name { get; init; }
     public string? Description { get; set; }
-    /// <summary>JSON Schema text (draft 2020-12 unless <c>$schema</c> says otherwise); null accepts any payload.</summary>
+    /// <summary>JSON Schema text (draft 2020-12, within <see cref="SchemaRules"/>); null accepts any payload.</summary>
     public string? Schema { get; set; }
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; set; }

@@ -52,7 +52,8 @@ public static class EventsApi
             .Require(body.IdempotencyKey is null || idempotencyHeader is null || body.IdempotencyKey == idempotencyHeader, "idempotency_key",
                 "idempotency_key and the Idempotency-Key header differ; send one of them.");
         var payloadText = body.Payload?.GetRawText();
-        check.Require(payloadText is null || payloadText.Length <= MaxPayloadBytes, "payload", $"payload is at most {MaxPayloadBytes} bytes.");
+        check.Require(payloadText is null || payloadText.Length <= MaxPayloadBytes, "payload", $"payload is at most {MaxPayloadBytes} bytes.")
+            .Require(body.Payload is not { } p || JsonDepth.IsWithin(p), "payload", $"payload nests at most {JsonDepth.MaxStored} levels deep.");
         if (check.Failed)
         {
             return check.Problem();

@@ -44,7 +44,7 @@ public sealed class ExceptionClassificationTests
     [Fact]
     public void Classify_BrokenJsonOnSecondLine_ReportsOneBasedLine()
     {
-        var (_, detail, _) = KeelExceptionHandler.Classify(ThrownBy<VerifyKeyRequest>("{\n  \"key\": nope}"));
+        var (_, detail, _) = KeelExceptionHandler.Classify(Wrapped(ThrownBy<VerifyKeyRequest>("{\n  \"key\": nope}")));
 
         Assert.StartsWith("The body is not valid JSON (line 2, ", detail, StringComparison.Ordinal);
     }
@@ -90,7 +90,7 @@ public sealed class ExceptionClassificationTests
     public void Classify_PascalCaseField_UnknownField()
     {
         // snake_case is the contract; "Key" is not "key".
-        var (error, _, errors) = KeelExceptionHandler.Classify(ThrownBy<VerifyKeyRequest>("{\"Key\": \"k\"}"));
+        var (error, _, errors) = KeelExceptionHandler.Classify(Wrapped(ThrownBy<VerifyKeyRequest>("{\"Key\": \"k\"}")));
 
         Assert.Equal(ErrorCodes.UnknownField, error);
         Assert.Equal(["Key"], errors!.Keys);
@@ -168,6 +168,18 @@ public sealed class ExceptionClassificationTests
         var (error, _, _) = KeelExceptionHandler.Classify(new InvalidOperationException("outer", Wrapped(inner)));
 
         Assert.Equal(ErrorCodes.InvalidType, error);
+    }
+
+    [Fact]
+    public void Classify_JsonExceptionNotFromTheBody_IsInternal()
+    {
+        // What writing an answer nested deeper than the writer allows throws: Keel's failure, not the client's.
+        var deep = JsonElement.Parse(new string('[', 70) + new string(']', 70), new JsonDocumentOptions { MaxDepth = 100 });
+        var thrown = Assert.ThrowsAny<Exception>(() => JsonSerializer.Serialize(deep, Json));
+
+        var (error, _, _) = KeelExceptionHandler.Classify(thrown);
+
+        Assert.Equal(ErrorCodes.InternalError, error);
     }
 
     public static TheoryData<Exception> Unreachable() =>

@@ -34,11 +34,17 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>What the process wrote to stdout and stderr (log level Warning: normally little).</summary>
     public IReadOnlyList<string> Output => [.. _output];
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Where it listens (its HTTP API, when started with the <c>api</c> or <c>all</c> role).</summary>
+    public Uri Address => _listening.Task.Result;
+
     /// <summary>
-    /// Starts a worker on <paramref name="node"/>'s database with <paramref name="settings"/> as
-    /// <c>--Name=value</c> arguments, and returns once its <c>/health/ready</c> answers 200.
+    /// Starts a worker (or another <paramref name="role"/>) on <paramref name="node"/>'s database with
+    /// <paramref name="settings"/> as <c>--Name=value</c> arguments, and returns once its
+    /// <c>/health/ready</c> answers 200.
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(KeelNode node, IReadOnlyDictionary<string, string?> settings)
+    public static async Task<WorkerProcess> StartAsync(KeelNode node, IReadOnlyDictionary<string, string?> settings, string role = "worker")
     {
         var folder = AppContext.BaseDirectory;
         var dll = Path.Combine(folder, "keel.dll");
@@ -54,7 +60,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         };
         List<string> args =
         [
-            dll, "serve", "--role", "worker", "--urls", "http://127.0.0.1:0",
+            dll, "serve", "--role", role, "--urls", "http://127.0.0.1:0",
             "--Storage:Provider=" + (node.Provider == Provider.Postgres ? "postgres" : "sqlite"),
             "--Storage:ConnectionString=" + node.ConnectionString,
             "--Keel:AdminToken=" + KeelFixture.AdminToken,
