@@ -6,6 +6,7 @@ using Keel.Http;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
 using Keel.Webhooks;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Keel.Tests.Hostile;
@@ -137,6 +138,31 @@ public abstract class HostileSchemaTests(HostileProcessFixture fixture)
                 .Json(HttpStatusCode.Created);
             var keys = await (await developer.GetAsync("/v1/keys?limit=200")).Json(HttpStatusCode.OK);
             Assert.Contains(keys.GetProperty("data").EnumerateArray(), k => k.Str("name") == "as deep as allowed");
+            await fixture.AssertAliveAsync();
+        }
+    }
+
+    [Fact]
+    public async Task KeyList_StoredMetaTooDeepToWrite_LoggedServerErrorNotTheClientsFault()
+    {
+        var (_, owner, developer) = await fixture.NewTenantAsync();
+        using (owner)
+        using (developer)
+        {
+            // A row as the old limits let it in: the list wraps it past the writer's 64 levels.
+            var key = await (await developer.PostJson("/v1/keys", new { name = "planted" })).Json(HttpStatusCode.Created);
+            using (var scope = fixture.Database.Node.Services.CreateScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+                var planted = await db.Keys.SingleAsync(k => k.Id == key.Str("id"));
+                planted.Meta = HostileProcessFixture.Nested(62).GetRawText();
+                await db.SaveChangesAsync();
+            }
+
+            var problem = await (await developer.GetAsync("/v1/keys?limit=200")).Problem(HttpStatusCode.InternalServerError, "server.internal_error");
+
+            await fixture.Keel.WaitForOutputAsync(line => line.Contains("Unhandled exception on GET /v1/keys", StringComparison.Ordinal));
+            Assert.DoesNotContain("depth", problem.GetRawText(), StringComparison.OrdinalIgnoreCase);
             await fixture.AssertAliveAsync();
         }
     }

@@ -134,6 +134,17 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (up to 10 s) until the process has written a line that <paramref name="match"/> accepts.</summary>
+    public async Task WaitForOutputAsync(Func<string, bool> match)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_output.Any(match))
+        {
+            Assert.False(deadline.IsCancellationRequested, $"process {Id} did not write the expected line:\n" + string.Join('\n', Output));
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
     /// <summary>SIGKILL on Linux (<see cref="Process.Kill(bool)"/>); waits for the exit and returns the exit code.</summary>
     public async Task<int> KillAsync()
     {
