@@ -11,9 +11,14 @@ namespace Keel.Limits;
 public sealed class TenantLimits(IServiceScopeFactory scopes) : IDisposable
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
+
+    /// <summary>Tenants whose plan a node keeps; past it the least recently read are dropped.</summary>
+    public const int MaxTenants = 100_000;
+
     static readonly object None = new();
 
-    MemoryCache _cache = new(new MemoryCacheOptions());
+    readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxTenants });
+    long _generation;
 
     /// <summary>The tenant's plan, or null when it has none (it is then not limited).</summary>
     public async ValueTask<RatePlan?> PlanOfAsync(string tenantId, CancellationToken ct)
@@ -22,23 +27,32 @@ public sealed class TenantLimits(IServiceScopeFactory scopes) : IDisposable
         {
             return cached as RatePlan;
         }
+        var generation = Volatile.Read(ref _generation);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
         var plan = await (from t in db.Tenants
                           join p in db.RatePlans on t.PlanId equals p.Id
                           where t.Id == tenantId
                           select p).AsNoTracking().SingleOrDefaultAsync(ct);
-        _cache.Set(tenantId, plan ?? None, Ttl);
+        _cache.Set(tenantId, plan ?? None, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = Ttl, Size = 1 });
+        // A plan changed while this read ran: what was read may be the old plan.
+        if (Volatile.Read(ref _generation) != generation)
+        {
+            _cache.Remove(tenantId);
+        }
         return plan;
     }
 
     public void Forget(string tenantId) => _cache.Remove(tenantId);
 
-    /// <summary>A plan changed: every tenant on it must read it again (rare enough to drop everything).</summary>
+    /// <summary>
+    /// A plan changed: every tenant on it must read it again (rare enough to drop everything). The
+    /// cache is cleared in place, never swapped and disposed under the requests reading it.
+    /// </summary>
     public void ForgetPlans()
     {
-        var old = Interlocked.Exchange(ref _cache, new MemoryCache(new MemoryCacheOptions()));
-        old.Dispose();
+        Interlocked.Increment(ref _generation);
+        _cache.Clear();
     }
 
     public void Dispose() => _cache.Dispose();
