@@ -40,6 +40,11 @@ internal sealed class BearerAuthentication(
         {
             return Success([new(KeelClaims.Kind, KeelClaims.PlatformAdmin)]);
         }
+        // Anything else than a management key's shape is refused before the key cache or the database sees it.
+        if (!KeyIssuer.IsManagementKeyShape(secret))
+        {
+            return Fail(ErrorCodes.InvalidCredentials, "The bearer secret is not a known admin token or management key.");
+        }
         var key = await keys.GetAsync(hash, Context.RequestAborted);
         if (key is null || key.Kind != ApiKey.Management || key.Role is null)
         {

@@ -13,7 +13,7 @@ namespace Keel.Keys;
 /// </summary>
 public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> options) : IDisposable
 {
-    readonly MemoryCache _cache = new(new MemoryCacheOptions());
+    readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheMaxEntries });
     readonly ConcurrentDictionary<string, Lazy<Task<CachedKey?>>> _loading = new();
     // Bumped by every eviction. A load that started before an eviction must not store what it read:
     // the row may have been read just before the change that the eviction announced.
@@ -54,7 +54,7 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         if (Interlocked.Read(ref _generation) == generation)
         {
             var ttl = loaded is null ? options.Value.NegativeCacheTtl : options.Value.CacheTtl;
-            _cache.Set(hash, loaded, ttl);
+            _cache.Set(hash, loaded, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
             // An eviction may have run between the check and the Set, and then found nothing to remove.
             if (Interlocked.Read(ref _generation) != generation)
             {
@@ -81,6 +81,9 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         _cache.Clear();
         _loading.Clear();
     }
+
+    /// <summary>Entries held now (keys and "no such key" answers).</summary>
+    public long Count => _cache.Count;
 
     public void Dispose() => _cache.Dispose();
 }

@@ -32,6 +32,11 @@ public static partial class KeyIssuer
         return prefix.Length <= 32 && PrefixPattern().IsMatch(prefix) ? prefix.ToString() : null;
     }
 
+    /// <summary>Whether <paramref name="presented"/> could be a management key: <c>keel_sk_</c> and the random part.</summary>
+    public static bool IsManagementKeyShape(string presented) =>
+        presented.StartsWith(ManagementPrefix + "_", StringComparison.Ordinal)
+        && Secrets.IsRandomPart(presented.AsSpan(ManagementPrefix.Length + 1));
+
     public static (ApiKey Key, string Secret) Issue(
         string tenantId, string kind, string name, string? prefix, string? role, DateTime now,
         string? ownerId = null, List<string>? scopes = null, string? meta = null, DateTime? expiresAt = null,

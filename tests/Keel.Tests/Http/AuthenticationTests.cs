@@ -47,6 +47,7 @@ public abstract class AuthenticationTests(KeelFixture fixture)
     }
 
     [Theory]
+    [InlineData("keel_sk_000000000000000000000000000000000")]
     [InlineData("keel_sk_0000000000000000000000000000000000")]
     [InlineData("keel_admin_not_the_admin_token_00000000000000")]
     [InlineData("anything-at-all")]

@@ -41,7 +41,7 @@ public sealed class UnavailableStorageTests
         await read.Problem(HttpStatusCode.ServiceUnavailable, "server.unavailable");
         Assert.Equal("1", read.Headers.RetryAfter?.ToString());
         await (await tenant.Owner.PostJson("/v1/keys", new { name = "another" })).Problem(HttpStatusCode.ServiceUnavailable, "server.unavailable");
-        using var stranger = node.ClientWith("keel_sk_notcachedanywhere0000000000000");
+        using var stranger = node.ClientWith("keel_sk_notCachedAnywhere0000000000000000");
         await (await stranger.GetAsync("/v1/keys")).Problem(HttpStatusCode.ServiceUnavailable, "server.unavailable");
         // The owner key and the client key are in memory: verification does not need the database.
         Assert.Equal("VALID", (await (await tenant.Owner.PostJson("/v1/keys/verify", new { key = key.Str("key") })).Json(HttpStatusCode.OK)).Str("code"));
