@@ -74,6 +74,8 @@ public sealed class StormScenario
                 ["Storage:ConnectionString"] = connectionString,
                 ["Webhooks:AllowHttp"] = "true",
                 ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
+                // The receivers stand in for public ones, whose answers are read and stored.
+                ["Webhooks:StoreResponsesFromAllowedNetworks"] = "true",
                 ["Webhooks:MaxConcurrency"] = s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // A key of this run only: no master key file is written anywhere.
                 ["Webhooks:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -55,8 +55,9 @@ public static class ErrorCodes
 
     public static readonly ErrorCode DestinationForbidden = new("webhooks.destination_forbidden", 400, "Destination forbidden",
         "The endpoint URL points into a range Keel never sends to (loopback, private, link-local such as 169.254.169.254, CGNAT, " +
-        "multicast, reserved, IPv6 unique-local or link-local, or an IPv4-mapped form of one). `Webhooks:AllowedNetworks` opens chosen ranges. " +
-        "A name that resolves into such a range fails its attempts with this code.");
+        "multicast, reserved, IPv6 unique-local or link-local, or an IPv4-mapped, NAT64 or 6to4 form of one; IPv4-compatible, SIIT, Teredo " +
+        "and local-use NAT64 addresses). `Webhooks:AllowedNetworks` opens chosen ranges. A name that resolves into such a range fails its " +
+        "attempts with this code; the attempt names the kind of address, not the address.");
     public static readonly ErrorCode PayloadInvalid = new("webhooks.payload_invalid", 400, "Payload does not match its schema",
         "The event's payload does not conform to the JSON Schema of its event type; `errors` lists the violations by JSON pointer.");
 

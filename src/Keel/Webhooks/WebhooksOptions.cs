@@ -63,6 +63,12 @@ public sealed class WebhooksOptions
     /// <summary>CIDR ranges opened despite the SSRF guard (for example a private network you own).</summary>
     public List<string> AllowedNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Keep the answer's body with an attempt when its receiver is in an <see cref="AllowedNetworks"/> range.
+    /// Off by default: there a tenant's URL reaches the operator's own services, and the body would show them.
+    /// </summary>
+    public bool StoreResponsesFromAllowedNetworks { get; set; }
+
     /// <summary>Base64 of the 32-byte key that encrypts endpoint secrets. When unset, <see cref="MasterKeyFile"/> is used (and created).</summary>
     public string? MasterKey { get; set; }
 

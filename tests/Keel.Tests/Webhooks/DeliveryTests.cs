@@ -89,6 +89,39 @@ public abstract class DeliveryTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task Receiver_InAllowedNetworkWithStoreResponses_AnswerBodyStored()
+    {
+        // The fixture sets Webhooks:StoreResponsesFromAllowedNetworks; WorkerTests shows the default.
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        receiver.Respond = _ => new ReceiverResponse(200, Body: "db password: hunter2");
+        var tenant = await fixture.NewTenantAsync();
+        await tenant.Owner.CreateEndpointAsync(receiver);
+
+        var eventId = (await tenant.Owner.PublishAsync("a.b", new { })).Str("id");
+        var delivery = await tenant.Owner.WaitForDeliveryAsync(eventId, "succeeded");
+
+        var attempt = Assert.Single(await tenant.Owner.AttemptsOfAsync(delivery.Str("id")));
+        Assert.Equal(200, attempt.GetProperty("status_code").GetInt32());
+        Assert.Equal("db password: hunter2", attempt.Str("response_excerpt"));
+    }
+
+    [Fact]
+    public async Task HostnameRefusingConnections_AttemptErrorNamesNoAddress()
+    {
+        var closedPort = LoopbackReceiver.ClosedPort();
+        var tenant = await fixture.NewTenantAsync();
+        await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new { url = $"http://localhost:{closedPort}/hook" })).Json(HttpStatusCode.Created);
+
+        var eventId = (await tenant.Owner.PublishAsync("a.b", new { })).Str("id");
+        await Eventually.TrueAsync(async () => (await tenant.Owner.DeliveriesOfAsync(eventId)).Single().GetProperty("attempt_count").GetInt32() >= 1);
+        var delivery = (await tenant.Owner.DeliveriesOfAsync(eventId)).Single();
+
+        var attempt = (await tenant.Owner.AttemptsOfAsync(delivery.Str("id")))[^1];
+        Assert.Equal("webhooks.connection_failed", attempt.Str("error_code"));
+        Assert.DoesNotMatch(IPLiteral.Pattern(), attempt.Str("error_detail"));
+    }
+
+    [Fact]
     public async Task AlwaysFailing_DeadAfterSchedule_RedispatchDeliversExactlyOnceMore()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();

@@ -34,10 +34,20 @@ public sealed class ForbiddenAddressesTests
     [InlineData("::1", "loopback")]
     [InlineData("::a00:1", "IPv4-compatible")]
     [InlineData("::808:808", "IPv4-compatible")]
+    [InlineData("::ffff:0:a00:1", "IPv4-translated")]
+    [InlineData("::ffff:0:7f00:1", "IPv4-translated")]
+    [InlineData("::ffff:0:808:808", "IPv4-translated")]
+    [InlineData("::ffff:0:0:0", "IPv4-translated")]
+    [InlineData("64:ff9b:1::a00:1", "local-use NAT64")]
+    [InlineData("64:ff9b:1::808:808", "local-use NAT64")]
+    [InlineData("64:ff9b:1:a00:1::", "local-use NAT64")]
+    [InlineData("64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "local-use NAT64")]
     [InlineData("100::1", "discard")]
     [InlineData("100::ffff:ffff:ffff:ffff", "discard")]
     [InlineData("2001::1", "IETF protocol assignments")]
     [InlineData("2001:1ff:ffff::1", "IETF protocol assignments")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", "IETF protocol assignments")] // Teredo, server 65.54.227.120
+    [InlineData("2001:0:a00:1:8000:63bf:3fff:fdd2", "IETF protocol assignments")] // Teredo, server 10.0.0.1
     [InlineData("2001:db8::1", "documentation")]
     [InlineData("2001:db8:ffff:ffff::1", "documentation")]
     [InlineData("fc00::1", "unique local")]
@@ -69,8 +79,12 @@ public sealed class ForbiddenAddressesTests
     [InlineData("::ffff:0.0.0.0", "this network, IPv4-mapped")]
     [InlineData("64:ff9b::7f00:1", "loopback, NAT64")]
     [InlineData("64:ff9b::a9fe:a9fe", "link-local, NAT64")]
+    [InlineData("64:ff9b::10.0.0.1", "private, NAT64")]
+    [InlineData("64:ff9b::c0a8:101", "private, NAT64")]
     [InlineData("2002:7f00:1::1", "loopback, 6to4")]
     [InlineData("2002:c0a8:101::1", "private, 6to4")]
+    [InlineData("2002:a9fe:a9fe::1", "link-local, 6to4")]
+    [InlineData("2002:a00:1:ffff::1", "private, 6to4")]
     public void IsForbidden_ForbiddenIPv4InsideIPv6_IsRefusedByTheEmbeddedAddress(string address, string range)
     {
         var ip = IPAddress.Parse(address);
@@ -102,7 +116,9 @@ public sealed class ForbiddenAddressesTests
     [InlineData("2003::1")]
     [InlineData("::ffff:8.8.8.8")]
     [InlineData("64:ff9b::808:808")]
+    [InlineData("64:ff9b::1.1.1.1")]
     [InlineData("2002:808:808::1")]
+    [InlineData("2002:808:808:ffff::7f00:1")] // 6to4 embeds bits 16-48; the tail is the host's own
     public void IsForbidden_PublicAddress_Passes(string address)
     {
         var ip = IPAddress.Parse(address);

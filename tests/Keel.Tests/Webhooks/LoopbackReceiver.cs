@@ -68,6 +68,16 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         return receiver;
     }
 
+    /// <summary>A loopback port nothing listens on (just released by the system), for connections that must be refused.</summary>
+    public static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     async Task HandleAsync(HttpContext context)
     {
         using var body = new MemoryStream();

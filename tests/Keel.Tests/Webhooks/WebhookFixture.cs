@@ -3,8 +3,8 @@ using Keel.Tests.Infrastructure;
 namespace Keel.Tests.Webhooks;
 
 /// <summary>
-/// A Keel node whose dispatcher may send to loopback receivers (plain http, 127.0.0.0/8 opened) and
-/// retries on a fast schedule, shared by the tests of one class. Tests that need other settings start
+/// A Keel node whose dispatcher may send to loopback receivers (plain http, 127.0.0.0/8 opened, their
+/// answers stored as from any receiver) and retries on a fast schedule, shared by the tests of one class. Tests that need other settings start
 /// a node of their own with <see cref="StartNodeAsync"/>.
 /// </summary>
 public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
@@ -16,13 +16,17 @@ public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
     public KeelNode Node { get; private set; } = null!;
     public HttpClient Admin { get; private set; } = null!;
 
-    /// <summary>Three retries 300 ms apart, no jitter: a delivery is dead about a second after its first failure.</summary>
+    /// <summary>
+    /// Three retries 300 ms apart, no jitter: a delivery is dead about a second after its first failure.
+    /// <paramref name="extra"/> adds or replaces settings; a null value leaves that setting unset.
+    /// </summary>
     public static Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Webhooks:AllowHttp"] = "true",
             ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
+            ["Webhooks:StoreResponsesFromAllowedNetworks"] = "true",
             ["Webhooks:RetrySchedule:0"] = "00:00:00.3",
             ["Webhooks:RetrySchedule:1"] = "00:00:00.3",
             ["Webhooks:RetrySchedule:2"] = "00:00:00.3",
@@ -34,7 +38,14 @@ public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
         {
-            settings[name] = value;
+            if (value is null)
+            {
+                settings.Remove(name); // back to Keel's default
+            }
+            else
+            {
+                settings[name] = value;
+            }
         }
         return settings;
     }

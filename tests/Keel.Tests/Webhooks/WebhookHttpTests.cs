@@ -23,8 +23,73 @@ public sealed class WebhookHttpTests
         Assert.Equal("webhooks.destination_forbidden", forbidden.Code);
         Assert.Equal("localhost", forbidden.Host);
         Assert.Contains(IPAddress.Loopback, forbidden.RefusedAddresses);
-        Assert.Contains("127.0.0.1 (loopback)", forbidden.Message, StringComparison.Ordinal);
+        Assert.Equal("Webhook host localhost resolves only to addresses webhooks may not reach (loopback).", forbidden.Message);
         Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
+    public void DestinationForbidden_Message_NamesTheKindsNeverTheAddresses()
+    {
+        var forbidden = new DestinationForbiddenException("db.internal.example",
+            [IPAddress.Parse("10.0.0.5"), IPAddress.Parse("192.168.1.1"), IPAddress.Parse("fd00::7"), IPAddress.Parse("::ffff:127.0.0.1")]);
+
+        Assert.Equal("Webhook host db.internal.example resolves only to addresses webhooks may not reach "
+            + "(private; unique local; loopback, IPv4-mapped).", forbidden.Message);
+        Assert.DoesNotMatch(IPLiteral.Pattern(), forbidden.Message);
+    }
+
+    [Fact]
+    public async Task Send_HostNameRefusingConnections_ErrorNamesNoAddress()
+    {
+        var closedPort = LoopbackReceiver.ClosedPort();
+        using var client = Client("127.0.0.0/8");
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://localhost:{closedPort}/")));
+
+        var socket = Assert.IsType<SocketException>(e.InnerException);
+        Assert.Equal(SocketError.ConnectionRefused, socket.SocketErrorCode);
+        Assert.DoesNotMatch(IPLiteral.Pattern(), socket.Message);
+    }
+
+    [Fact]
+    public async Task WatchOpenedNetworks_EveryRequestOverAnOpenedConnection_Reached()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        using var handler = WebhookHttp.CreateHandler(new WebhookNetworkPolicy(allowHttp: true, [IPNetwork.Parse("127.0.0.0/8")]));
+        var connects = 0;
+        var connect = handler.ConnectCallback!;
+        handler.ConnectCallback = (context, ct) =>
+        {
+            Interlocked.Increment(ref connects);
+            return connect(context, ct);
+        };
+        using var client = new HttpClient(handler);
+
+        // Each in its own flow, as the dispatcher's attempts are; the second reuses the first's pooled connection.
+        Assert.True(await ReachedAsync(client, receiver.BaseUri));
+        Assert.True(await ReachedAsync(client, receiver.BaseUri));
+        Assert.Equal(1, connects);
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task WatchOpenedNetworks_RequestRefusedBeforeConnecting_NotReached()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        using var client = Client();
+        var watch = WebhookHttp.WatchOpenedNetworks();
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(receiver.BaseUri));
+
+        Assert.False(watch.Reached);
+    }
+
+    static async Task<bool> ReachedAsync(HttpClient client, Uri uri)
+    {
+        var watch = WebhookHttp.WatchOpenedNetworks();
+        using var response = await client.GetAsync(uri);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return watch.Reached;
     }
 
     [Fact]
@@ -107,10 +172,7 @@ public sealed class WebhookHttpTests
     [Fact]
     public async Task Send_AllowedAddressRefusingConnections_NotDestinationForbidden()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = LoopbackReceiver.ClosedPort();
         using var client = Client("127.0.0.0/8");
 
         var e = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://127.0.0.1:{closedPort}/")));

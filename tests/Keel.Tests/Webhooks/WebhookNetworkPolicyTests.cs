@@ -92,6 +92,11 @@ public sealed class WebhookNetworkPolicyTests
     [InlineData("http://0/")]
     [InlineData("http://127.0.0.1./")]
     [InlineData("http://[64:ff9b::a9fe:a9fe]/")]
+    [InlineData("http://[64:ff9b:1::808:808]/")]
+    [InlineData("http://[::ffff:0:7f00:1]/")]
+    [InlineData("http://[::7f00:1]/")]
+    [InlineData("http://[2002:a9fe:a9fe::1]/")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/")]
     public void CheckUrl_ForbiddenLiteral_DestinationForbidden(string url)
     {
         var check = Policy(allowHttp: true).CheckUrl(url);
@@ -150,6 +155,16 @@ public sealed class WebhookNetworkPolicyTests
         Assert.Equal(Forbidden, policy.CheckUrl("http://10.2.0.1/").Code);
         Assert.Equal(Forbidden, policy.CheckUrl("http://[fd00:2::5]/").Code);
         Assert.Equal(Forbidden, policy.CheckUrl("http://127.0.0.1/").Code);
+    }
+
+    [Fact]
+    public void IsAllowed_LocalUseNat64_OnlyWhenItsRangeIsOpened()
+    {
+        var embedsPublic = IPAddress.Parse("64:ff9b:1::808:808");
+        Assert.False(Policy().IsAllowed(embedsPublic));
+        Assert.False(Policy(allowHttp: false, "8.8.8.0/24").IsAllowed(embedsPublic));
+        Assert.True(Policy(allowHttp: false, "64:ff9b:1::/48").IsAllowed(embedsPublic));
+        Assert.True(Policy().IsAllowed(IPAddress.Parse("64:ff9b::808:808")));
     }
 
     [Fact]

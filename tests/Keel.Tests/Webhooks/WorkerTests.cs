@@ -42,7 +42,7 @@ public abstract class WorkerTests(Provider provider)
     }
 
     [Fact]
-    public async Task HostnameResolvingToLoopback_FailsAtConnectTime()
+    public async Task HostnameResolvingToLoopback_FailsAtConnectTime_WithoutNamingTheAddress()
     {
         // One node may reach loopback (and accepts the endpoint); the worker on the same database may
         // not: the name passes creation and is refused once resolved, as a rebinding name would be.
@@ -63,6 +63,11 @@ public abstract class WorkerTests(Provider provider)
             Assert.Equal("webhooks.destination_forbidden", delivery.Str("last_error"));
             var attempt = (await tenant.Owner.AttemptsOfAsync(delivery.Str("id")))[0];
             Assert.Equal("webhooks.destination_forbidden", attempt.Str("error_code"));
+            // The kind of address, not the address: a tenant must not map internal DNS through its endpoints.
+            var detail = attempt.Str("error_detail");
+            Assert.Contains("localhost", detail, StringComparison.Ordinal);
+            Assert.Contains("(loopback)", detail, StringComparison.Ordinal);
+            Assert.DoesNotMatch(IPLiteral.Pattern(), detail);
             Assert.True(attempt.IsNull("status_code"));
             Assert.Empty(receiver.Requests);
         }
@@ -70,6 +75,36 @@ public abstract class WorkerTests(Provider provider)
         {
             await worker.DisposeAsync();
             await WebhookFixture.StopAsync(api);
+        }
+    }
+
+    [Fact]
+    public async Task Receiver_InAllowedNetwork_AnswerBodyNotStoredByDefault()
+    {
+        // The shared fixture stores these answers; here the setting is left unset, as an operator would.
+        var node = await WebhookFixture.StartNodeAsync(provider, new Dictionary<string, string?> { ["Webhooks:StoreResponsesFromAllowedNetworks"] = null });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            receiver.Respond = _ => new ReceiverResponse(500, new Dictionary<string, string> { ["X-Internal"] = "1" }, "db password: hunter2");
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver);
+
+            var eventId = (await tenant.Owner.PublishAsync("a.b", new { })).Str("id");
+            await Eventually.TrueAsync(async () => (await tenant.Owner.DeliveriesOfAsync(eventId)).Single().GetProperty("attempt_count").GetInt32() >= 1);
+            var delivery = (await tenant.Owner.DeliveriesOfAsync(eventId)).Single();
+            var attempt = (await tenant.Owner.AttemptsOfAsync(delivery.Str("id")))[^1];
+
+            Assert.Equal(500, attempt.GetProperty("status_code").GetInt32());
+            Assert.True(attempt.IsNull("response_excerpt"));
+            Assert.True(attempt.IsNull("error_code"));
+            Assert.DoesNotContain("hunter2", await (await tenant.Owner.GetAsync($"/v1/deliveries/{delivery.Str("id")}/attempts")).Content.ReadAsStringAsync(),
+                StringComparison.Ordinal);
+        }
+        finally
+        {
+            await WebhookFixture.StopAsync(node);
         }
     }
 

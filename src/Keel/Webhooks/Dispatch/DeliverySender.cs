@@ -42,9 +42,14 @@ internal sealed class DeliverySender(
                 request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 request.Headers.TryAddWithoutValidation("webhook-signature",
                     WebhookSigner.Sign(delivery.EventId, timestamp, body, secrets, endpoint.SignatureVersions));
+                var opened = WebhookHttp.WatchOpenedNetworks();
                 using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 status = (int)response.StatusCode;
-                excerpt = await ReadExcerptAsync(response, timeout.Token);
+                // A receiver in a range the operator opened answers from inside their network: a tenant that could
+                // read its body could read any service there.
+                excerpt = opened.Reached && !options.Value.StoreResponsesFromAllowedNetworks
+                    ? null
+                    : await ReadExcerptAsync(response, timeout.Token);
                 if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
                 {
                     retryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, started);

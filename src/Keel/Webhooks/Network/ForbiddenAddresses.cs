@@ -31,6 +31,10 @@ internal static class ForbiddenAddresses
         (IPNetwork.Parse("::/128"), "unspecified"),
         (IPNetwork.Parse("::1/128"), "loopback"),
         (IPNetwork.Parse("::/96"), "IPv4-compatible"), // deprecated; stacks may still route it as IPv4
+        (IPNetwork.Parse("::ffff:0:0:0/96"), "IPv4-translated"), // SIIT (RFC 2765): a translator sends it on as IPv4
+        // RFC 8215 local-use NAT64: the operator's own translator, which may put the IPv4 address at any of
+        // RFC 6052's offsets and reaches whatever their network routes; only they can open it.
+        (IPNetwork.Parse("64:ff9b:1::/48"), "local-use NAT64"),
         (IPNetwork.Parse("100::/64"), "discard"),
         (IPNetwork.Parse("2001::/23"), "IETF protocol assignments"), // Teredo, ORCHID, benchmarking
         (IPNetwork.Parse("2001:db8::/32"), "documentation"),
