@@ -4,6 +4,7 @@ using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
@@ -18,7 +19,6 @@ public sealed record EventTypeView(string Name, string? Description, JsonElement
 public static class EventTypesApi
 {
     const int MaxSchemaBytes = 64 * 1024;
-    const int MaxTypesPerTenant = 1000;
 
     public static RouteGroupBuilder MapEventTypesApi(this IEndpointRouteBuilder app)
     {
@@ -29,8 +29,8 @@ public static class EventTypesApi
         types.MapPost("/", PutEventType).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Add an event type, or replace its description and schema").WithDescription(
                 "201 when new, 200 when it replaced one. With a `schema` (JSON Schema, draft 2020-12 by default), every published payload of the type " +
-                "is checked against it (`webhooks.payload_invalid`).")
-            .BodyProblems(ErrorCodes.Conflict);
+                "is checked against it (`webhooks.payload_invalid`). A tenant holds at most `Tenants:MaxEventTypes` types (`resource.limit_reached`).")
+            .BodyProblems(ErrorCodes.Conflict, ErrorCodes.LimitReached);
         types.MapGet("/{name}", GetEventType).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an event type").AuthProblems(ErrorCodes.NotFound);
         types.MapDelete("/{name}", DeleteEventType).RequireAuthorization(Permissions.WebhooksWrite)
@@ -38,16 +38,16 @@ public static class EventTypesApi
         return types;
     }
 
-    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(TenantDb tenant, CancellationToken ct)
+    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(TenantDb tenant, IOptions<TenantsOptions> tenants, CancellationToken ct)
     {
-        var own = await tenant.EventTypes.AsNoTracking().OrderBy(t => t.Name).Take(MaxTypesPerTenant).ToListAsync(ct);
+        var own = await tenant.EventTypes.AsNoTracking().OrderBy(t => t.Name).Take(tenants.Value.MaxEventTypes).ToListAsync(ct);
         var builtIn = EventTypeNames.BuiltIn.OrderBy(b => b.Key, StringComparer.Ordinal)
             .Select(b => new EventTypeView(b.Key, b.Value, null, true, null, null));
         return TypedResults.Ok(new Page<EventTypeView>([.. own.Select(EventTypeView.From), .. builtIn], null));
     }
 
     static async Task<Results<Created<EventTypeView>, Ok<EventTypeView>, ProblemHttpResult>> PutEventType(
-        EventTypeRequest body, TenantDb tenant, TimeProvider time, CancellationToken ct)
+        EventTypeRequest body, TenantDb tenant, TimeProvider time, IOptions<TenantsOptions> tenants, CancellationToken ct)
     {
         var check = new Validation()
             .Require(EventTypeNames.IsValidName(body.Name), "name", $"name is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
@@ -77,15 +77,15 @@ public static class EventTypesApi
             await tenant.Db.SaveChangesAsync(ct);
             return TypedResults.Ok(EventTypeView.From(existing));
         }
-        if (await tenant.EventTypes.CountAsync(ct) >= MaxTypesPerTenant)
-        {
-            return Problems.Of(ErrorCodes.Conflict, $"A tenant has at most {MaxTypesPerTenant} event types.");
-        }
         var type = new EventType { TenantId = tenant.TenantId, Name = body.Name!, Description = body.Description, Schema = schemaText, CreatedAt = now, UpdatedAt = now };
         tenant.Db.EventTypes.Add(type);
+        var cap = tenants.Value.MaxEventTypes;
         try
         {
-            await tenant.Db.SaveChangesAsync(ct);
+            if (!await tenant.SaveWithinCapAsync(tenant.EventTypes, "event_types", cap, ct))
+            {
+                return Problems.LimitReached("event types", cap);
+            }
         }
         catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
         {
