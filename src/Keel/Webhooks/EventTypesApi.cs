@@ -24,8 +24,10 @@ public static class EventTypesApi
     {
         var types = app.MapGroup("/v1/event-types").WithTags("Webhooks");
         types.MapGet("/", ListEventTypes).RequireAuthorization(Permissions.WebhooksRead)
-            .WithSummary("List the event-type catalog").WithDescription("The tenant's types, then the types Keel publishes itself (`built_in: true`).")
-            .AuthProblems();
+            .WithSummary("List the event-type catalog").WithDescription(
+                "The tenant's types by name, then the types Keel publishes itself (`built_in: true`) on the last page. " +
+                "Pages hold up to `limit` types (default 50, at most 200) and at most 1 MB; follow `next_cursor`.")
+            .AuthProblems(ErrorCodes.InvalidQuery);
         types.MapPost("/", PutEventType).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Add an event type, or replace its description and schema").WithDescription(
                 "201 when new, 200 when it replaced one. With a `schema` (JSON Schema, draft 2020-12 by default), every published payload of the type " +
@@ -38,12 +40,23 @@ public static class EventTypesApi
         return types;
     }
 
-    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(TenantDb tenant, IOptions<TenantsOptions> tenants, CancellationToken ct)
+    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(string? limit, string? cursor, TenantDb tenant, CancellationToken ct)
     {
-        var own = await tenant.EventTypes.AsNoTracking().OrderBy(t => t.Name).Take(tenants.Value.MaxEventTypes).ToListAsync(ct);
+        var request = PageRequest.From(limit, cursor);
+        var own = tenant.EventTypes.AsNoTracking();
+        if (request.After is { } after)
+        {
+            own = own.Where(t => string.Compare(t.Name, after) > 0);
+        }
+        var page = await own.OrderBy(t => t.Name).ToBoundedPageAsync(request, t => t.Name, EventTypeView.From, ct);
+        if (page.NextCursor is not null)
+        {
+            return TypedResults.Ok(page);
+        }
+        // Keel's own types close the last page: a few short entries, beside the budget rather than in it.
         var builtIn = EventTypeNames.BuiltIn.OrderBy(b => b.Key, StringComparer.Ordinal)
             .Select(b => new EventTypeView(b.Key, b.Value, null, true, null, null));
-        return TypedResults.Ok(new Page<EventTypeView>([.. own.Select(EventTypeView.From), .. builtIn], null));
+        return TypedResults.Ok(new Page<EventTypeView>([.. page.Data, .. builtIn], null));
     }
 
     static async Task<Results<Created<EventTypeView>, Ok<EventTypeView>, ProblemHttpResult>> PutEventType(
