@@ -22,6 +22,7 @@ public static class KeelSetup
         }
         builder.Services.AddOptions<KeelOptions>().BindConfiguration("Keel").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpOptions>().BindConfiguration("Http");
+        builder.Services.AddOptions<TenantsOptions>().BindConfiguration("Tenants").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RedisOptions>().BindConfiguration("Redis")
             .Validate(o => RedisConnection.IsValid(o.ConnectionString), "Redis:ConnectionString is not a valid StackExchange.Redis configuration.")
             .ValidateOnStart();

@@ -52,6 +52,9 @@ public static class ErrorCodes
     public static readonly ErrorCode SuccessorSecretGone = new("resource.successor_secret_gone", 410, "Successor secret gone",
         "Keel no longer holds the secret of this key's successor: it was fetched already (it is given out once), the old key's grace " +
         "period ended or the old key was revoked, or the key was rotated by hand (that answer showed the secret). Rotate the successor to get a new secret.");
+    public static readonly ErrorCode LimitReached = new("resource.limit_reached", 409, "Tenant limit reached",
+        "The tenant already holds as many of these as its cap allows (webhook endpoints, event types, rate-limit buckets; " +
+        "`Tenants:Max*`); `limit` gives the cap. Remove some (idle rate-limit buckets go by themselves once full again) or ask the operator to raise it.");
 
     public static readonly ErrorCode DestinationForbidden = new("webhooks.destination_forbidden", 400, "Destination forbidden",
         "The endpoint URL points into a range Keel never sends to (loopback, private, link-local such as 169.254.169.254, CGNAT, " +
@@ -79,7 +82,7 @@ public static class ErrorCodes
         MissingCredentials, InvalidCredentials, KeyRevoked, KeyExpired, Forbidden, RoleEscalation,
         ValidationFailed, MalformedJson, InvalidType, UnknownField, BodyRequired, InvalidQuery,
         UnsupportedMediaType, BodyTooLarge, BadRequest,
-        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, SuccessorSecretGone,
+        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, SuccessorSecretGone, LimitReached,
         DestinationForbidden, PayloadInvalid,
         RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
         InternalError, Unavailable,

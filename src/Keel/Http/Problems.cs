@@ -24,6 +24,10 @@ public static class Problems
 
     public static ProblemHttpResult NotFound(string what) => Of(ErrorCodes.NotFound, $"No {what} with that id.");
 
+    /// <summary>409 <c>resource.limit_reached</c>: the tenant holds <paramref name="limit"/> of <paramref name="what"/> already.</summary>
+    public static ProblemHttpResult LimitReached(string what, int limit) =>
+        Of(ErrorCodes.LimitReached, $"A tenant holds at most {limit} {what}.", extensions: [new("limit", limit)]);
+
     public static ProblemHttpResult Validation(IDictionary<string, string[]> errors) =>
         Of(ErrorCodes.ValidationFailed, "One or more fields are invalid.", errors);
 

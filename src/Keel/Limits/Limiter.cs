@@ -34,11 +34,18 @@ public sealed partial class Limiter : IDisposable
 
     public bool UsesRedis => _redis.IsConfigured;
 
-    public async ValueTask<LimitResult<BucketDecision>> TakeAsync(string key, BucketSpec spec, long cost, bool failOpen, CancellationToken ct)
+    public ValueTask<LimitResult<BucketDecision>> TakeAsync(string key, BucketSpec spec, long cost, bool failOpen, CancellationToken ct) =>
+        TakeAsync(key, spec, cost, failOpen, group: null, ct);
+
+    /// <summary>
+    /// Takes from <paramref name="key"/>'s bucket; in this node's memory a new key of <paramref name="group"/> past its cap is
+    /// refused (<see cref="LimitStatus.GroupFull"/>). Redis does not count groups: its buckets expire once full again.
+    /// </summary>
+    public async ValueTask<LimitResult<BucketDecision>> TakeAsync(string key, BucketSpec spec, long cost, bool failOpen, BucketGroup? group, CancellationToken ct)
     {
         if (!UsesRedis)
         {
-            return LimitResult.Of(await _localBuckets.TakeAsync(key, spec, cost, ct));
+            return Local(key, spec, cost, group, degraded: false);
         }
         try
         {
@@ -49,9 +56,17 @@ public sealed partial class Limiter : IDisposable
         catch (Exception e) when (IsRedisFailure(e))
         {
             Degraded(e);
-            return failOpen ? LimitResult.Of(await _localBuckets.TakeAsync(key, spec, cost, ct), degraded: true) : LimitResult.Unavailable<BucketDecision>();
+            return failOpen ? Local(key, spec, cost, group, degraded: true) : LimitResult.Unavailable<BucketDecision>();
         }
     }
+
+    /// <summary>This node's own buckets (tests).</summary>
+    internal MemoryBucketStore LocalBuckets => _localBuckets;
+
+    LimitResult<BucketDecision> Local(string key, BucketSpec spec, long cost, BucketGroup? group, bool degraded) =>
+        _localBuckets.Take(key, spec, cost, group) is { } decision
+            ? LimitResult.Of(decision, degraded)
+            : new LimitResult<BucketDecision>(LimitStatus.GroupFull, default, degraded);
 
     public async ValueTask<LimitResult<QuotaDecision>> ConsumeAsync(string key, long limit, long cost, DateTimeOffset periodEnd, bool failOpen, CancellationToken ct)
     {
@@ -133,6 +148,8 @@ public enum LimitStatus
 {
     Decided,
     Unavailable,
+    /// <summary>A new bucket was refused: its <see cref="BucketGroup"/> holds its cap of buckets.</summary>
+    GroupFull,
 }
 
 /// <summary>A store's decision, or that no store could decide (Redis down, plan fails closed).</summary>

@@ -5,6 +5,7 @@ using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Limits;
 
@@ -29,7 +30,7 @@ public static class RatePlansApi
             .WithSummary("Change a rate plan").WithDescription("Absent fields stay; `rate: null` or `quota: null` removes that limit. Takes effect on every node within a second.")
             .BodyProblems(ErrorCodes.NotFound);
         plans.MapDelete("/{id}", DeletePlan).RequireAuthorization(Permissions.PlansWrite)
-            .WithSummary("Delete a rate plan that nothing uses").AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
+            .WithSummary("Delete a rate plan that nothing uses (and that is not the default of new tenants)").AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
         return plans;
     }
 
@@ -106,11 +107,16 @@ public static class RatePlansApi
         return TypedResults.Ok(RatePlanView.From(plan));
     }
 
-    static async Task<Results<NoContent, ProblemHttpResult>> DeletePlan(string id, KeelDb db, ClaimsPrincipal user, CancellationToken ct)
+    static async Task<Results<NoContent, ProblemHttpResult>> DeletePlan(
+        string id, KeelDb db, ClaimsPrincipal user, IOptions<TenantsOptions> tenants, CancellationToken ct)
     {
         if (await Visible(db, user).SingleOrDefaultAsync(p => p.Id == id, ct) is not { } plan)
         {
             return Problems.NotFound("rate plan");
+        }
+        if (plan.TenantId is null && plan.Id == tenants.Value.DefaultPlanId)
+        {
+            return Problems.Of(ErrorCodes.Conflict, "The plan is the default of new tenants (Tenants:DefaultPlanId); change that setting first.");
         }
         if (await db.Keys.AnyAsync(k => k.PlanId == id && k.RevokedAt == null, ct) || await db.Tenants.AnyAsync(t => t.PlanId == id && t.DeletedAt == null, ct))
         {

@@ -72,7 +72,7 @@ public readonly record struct PageRequest(int Limit, string? After)
 public static class PagingExtensions
 {
     /// <summary>Reads one page, newest first, and maps it to its view.</summary>
-    public static async Task<Page<TView>> ToPageAsync<T, TView>(
+    public static Task<Page<TView>> ToPageAsync<T, TView>(
         this IQueryable<T> query, PageRequest page, Func<T, TView> view, CancellationToken ct)
         where T : class, IHasId
     {
@@ -80,8 +80,37 @@ public static class PagingExtensions
         {
             query = query.Where(x => string.Compare(x.Id, after) < 0);
         }
-        var rows = await query.OrderByDescending(x => x.Id).Take(page.Limit + 1).ToListAsync(ct);
-        var next = rows.Count > page.Limit ? PageRequest.Encode(rows[page.Limit - 1].Id) : null;
-        return new Page<TView>([.. rows.Take(page.Limit).Select(view)], next);
+        return query.OrderByDescending(x => x.Id).ToBoundedPageAsync(page, x => x.Id, view, ct);
+    }
+
+    /// <summary>
+    /// Reads one page of <paramref name="ordered"/> (already ordered and started after the cursor): up to
+    /// <c>page.Limit</c> rows and at most <see cref="PageBudget.MaxBytes"/> of JSON. The rows are streamed, so the
+    /// reading stops where the page does; <c>next_cursor</c> is the <paramref name="position"/> of its last row.
+    /// </summary>
+    public static async Task<Page<TView>> ToBoundedPageAsync<T, TView>(
+        this IQueryable<T> ordered, PageRequest page, Func<T, string> position, Func<T, TView> view, CancellationToken ct)
+    {
+        var budget = new PageBudget();
+        List<TView> data = [];
+        string? last = null;
+        var more = false;
+        await foreach (var row in ordered.Take(page.Limit + 1).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (data.Count == page.Limit)
+            {
+                more = true;
+                break;
+            }
+            var item = view(row);
+            if (!budget.Add(item) && data.Count > 0)
+            {
+                more = true;
+                break;
+            }
+            data.Add(item);
+            last = position(row);
+        }
+        return new Page<TView>(data, more ? PageRequest.Encode(last!) : null);
     }
 }

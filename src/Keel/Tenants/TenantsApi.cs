@@ -4,6 +4,7 @@ using Keel.Keys;
 using Keel.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Tenants;
 
@@ -33,7 +34,7 @@ public static partial class TenantsApi
     {
         var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Permissions.TenantsManage);
         tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant and its first (owner) management key")
-            .WithDescription("Admin token only. `management_key.key` is shown once.").BodyProblems(ErrorCodes.Conflict);
+            .WithDescription("Admin token only. `management_key.key` is shown once. Without `plan_id` the tenant gets the operator plan `Tenants:DefaultPlanId` (`plan_free`).").BodyProblems(ErrorCodes.Conflict);
         tenants.MapGet("/", ListTenants).WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         tenants.MapGet("/{id}", GetTenant).WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
         tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
@@ -47,23 +48,25 @@ public static partial class TenantsApi
     }
 
     static async Task<Results<Created<CreatedTenantView>, ProblemHttpResult>> CreateTenant(
-        CreateTenantRequest body, KeelDb db, TimeProvider time, CancellationToken ct)
+        CreateTenantRequest body, KeelDb db, TimeProvider time, IOptions<TenantsOptions> options, CancellationToken ct)
     {
         var check = Check(body.Name, body.Slug, creating: true);
         if (check.Failed)
         {
             return check.Problem();
         }
-        if (body.PlanId is not null && !await OperatorPlanExists(db, body.PlanId, ct))
+        // Without a plan a tenant would be unlimited; that takes a deliberate PATCH {plan_id: null}, never an omission.
+        var planId = body.PlanId ?? options.Value.DefaultPlanId;
+        if (!await OperatorPlanExists(db, planId, ct))
         {
-            return NoSuchPlan();
+            return body.PlanId is null ? NoDefaultPlan(planId) : NoSuchPlan();
         }
         if (await Live(db).AnyAsync(t => t.Slug == body.Slug, ct))
         {
             return SlugTaken(body.Slug!);
         }
         var now = time.GetUtcNow().UtcDateTime;
-        var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, PlanId = body.PlanId, CreatedAt = now, UpdatedAt = now };
+        var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, PlanId = planId, CreatedAt = now, UpdatedAt = now };
         var (key, secret) = KeyIssuer.Issue(tenant.Id, ApiKey.Management, "Owner key", null, Roles.Owner, now);
         db.Tenants.Add(tenant);
         db.Keys.Add(key);
@@ -160,6 +163,11 @@ public static partial class TenantsApi
     static ProblemHttpResult NoSuchPlan() => Problems.Validation(new Dictionary<string, string[]>
     {
         ["plan_id"] = ["plan_id must name an operator rate plan (GET /v1/rate-plans with the admin token)."],
+    });
+
+    static ProblemHttpResult NoDefaultPlan(string planId) => Problems.Validation(new Dictionary<string, string[]>
+    {
+        ["plan_id"] = [$"plan_id is required: the default plan '{planId}' (Tenants:DefaultPlanId) is no operator rate plan."],
     });
 
     static Validation Check(string? name, string? slug, bool creating) => new Validation()

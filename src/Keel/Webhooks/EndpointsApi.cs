@@ -27,8 +27,9 @@ public static class EndpointsApi
                 "`rotation: {every_days, grace_period_seconds?, notify_days_before?}` rotates the secret in place every `every_days` days: " +
                 "`endpoint.secret_rotation_due` ahead (`notify_days_before`, 0 or absent: none), `endpoint.secret_rotated` at the rotation, " +
                 "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`. " +
-                "A disabled endpoint's scheduled rotation waits until it is enabled again.")
-            .BodyProblems(ErrorCodes.DestinationForbidden);
+                "A disabled endpoint's scheduled rotation waits until it is enabled again. A tenant holds at most `Tenants:MaxWebhookEndpoints` " +
+                "endpoints (`resource.limit_reached`), which also bounds the deliveries of one event.")
+            .BodyProblems(ErrorCodes.DestinationForbidden, ErrorCodes.LimitReached);
         endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         endpoints.MapGet("/{id}", GetEndpoint).RequireAuthorization(Permissions.WebhooksRead)
@@ -54,7 +55,7 @@ public static class EndpointsApi
 
     static async Task<Results<Created<EndpointWithSecretView>, ProblemHttpResult>> CreateEndpoint(
         CreateEndpointRequest body, TenantDb tenant, TimeProvider time, WebhookNetworkPolicy network, SecretKeeper keeper,
-        IOptions<WebhooksOptions> options, CancellationToken ct)
+        IOptions<WebhooksOptions> options, IOptions<TenantsOptions> tenants, CancellationToken ct)
     {
         var check = new Validation();
         RotationSchedules.Check(check, body.Rotation, RotationBounds(options));
@@ -89,7 +90,11 @@ public static class EndpointsApi
         var (secretRow, secret) = keeper.Issue(tenant.TenantId, endpoint.Id, now);
         tenant.Db.Endpoints.Add(endpoint);
         tenant.Db.EndpointSecrets.Add(secretRow);
-        await tenant.Db.SaveChangesAsync(ct);
+        var cap = tenants.Value.MaxWebhookEndpoints;
+        if (!await tenant.SaveWithinCapAsync(tenant.Endpoints, "webhook_endpoints", cap, ct))
+        {
+            return Problems.LimitReached("webhook endpoints", cap);
+        }
         return TypedResults.Created($"/v1/webhooks/endpoints/{endpoint.Id}",
             new EndpointWithSecretView(EndpointView.From(endpoint, [secretRow.PublicKey]), secret));
     }

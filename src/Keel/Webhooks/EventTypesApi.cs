@@ -4,6 +4,7 @@ using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
@@ -17,21 +18,22 @@ public sealed record EventTypeView(string Name, string? Description, JsonElement
 
 public static class EventTypesApi
 {
-    const int MaxTypesPerTenant = 1000;
-
     public static RouteGroupBuilder MapEventTypesApi(this IEndpointRouteBuilder app)
     {
         var types = app.MapGroup("/v1/event-types").WithTags("Webhooks");
         types.MapGet("/", ListEventTypes).RequireAuthorization(Permissions.WebhooksRead)
-            .WithSummary("List the event-type catalog").WithDescription("The tenant's types, then the types Keel publishes itself (`built_in: true`).")
-            .AuthProblems();
+            .WithSummary("List the event-type catalog").WithDescription(
+                "The tenant's types by name, then the types Keel publishes itself (`built_in: true`) on the last page. " +
+                "Pages hold up to `limit` types (default 50, at most 200) and at most 1 MB; follow `next_cursor`.")
+            .AuthProblems(ErrorCodes.InvalidQuery);
         types.MapPost("/", PutEventType).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Add an event type, or replace its description and schema").WithDescription(
                 "201 when new, 200 when it replaced one. With a `schema` (JSON Schema, draft 2020-12), every published payload of the type " +
                 "is checked against it (`webhooks.payload_invalid`). A schema is at most 64 KB and 32 levels deep; every `$ref` is a JSON pointer " +
                 "into the schema itself (`#/$defs/name`); a schema that applies itself to the same value in a loop, or multiplies the subschemas " +
-                "one value meets beyond 10,000, is refused; each payload check runs on a budget of steps and time.")
-            .BodyProblems(ErrorCodes.Conflict);
+                "one value meets beyond 10,000, is refused; each payload check runs on a budget of steps and time. " +
+                "A tenant holds at most `Tenants:MaxEventTypes` types (`resource.limit_reached`).")
+            .BodyProblems(ErrorCodes.Conflict, ErrorCodes.LimitReached);
         types.MapGet("/{name}", GetEventType).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an event type").AuthProblems(ErrorCodes.NotFound);
         types.MapDelete("/{name}", DeleteEventType).RequireAuthorization(Permissions.WebhooksWrite)
@@ -39,16 +41,27 @@ public static class EventTypesApi
         return types;
     }
 
-    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(TenantDb tenant, CancellationToken ct)
+    static async Task<Ok<Page<EventTypeView>>> ListEventTypes(string? limit, string? cursor, TenantDb tenant, CancellationToken ct)
     {
-        var own = await tenant.EventTypes.AsNoTracking().OrderBy(t => t.Name).Take(MaxTypesPerTenant).ToListAsync(ct);
+        var request = PageRequest.From(limit, cursor);
+        var own = tenant.EventTypes.AsNoTracking();
+        if (request.After is { } after)
+        {
+            own = own.Where(t => string.Compare(t.Name, after) > 0);
+        }
+        var page = await own.OrderBy(t => t.Name).ToBoundedPageAsync(request, t => t.Name, EventTypeView.From, ct);
+        if (page.NextCursor is not null)
+        {
+            return TypedResults.Ok(page);
+        }
+        // Keel's own types close the last page: a few short entries, beside the budget rather than in it.
         var builtIn = EventTypeNames.BuiltIn.OrderBy(b => b.Key, StringComparer.Ordinal)
             .Select(b => new EventTypeView(b.Key, b.Value, null, true, null, null));
-        return TypedResults.Ok(new Page<EventTypeView>([.. own.Select(EventTypeView.From), .. builtIn], null));
+        return TypedResults.Ok(new Page<EventTypeView>([.. page.Data, .. builtIn], null));
     }
 
     static async Task<Results<Created<EventTypeView>, Ok<EventTypeView>, ProblemHttpResult>> PutEventType(
-        EventTypeRequest body, TenantDb tenant, TimeProvider time, CancellationToken ct)
+        EventTypeRequest body, TenantDb tenant, TimeProvider time, IOptions<TenantsOptions> tenants, CancellationToken ct)
     {
         var check = new Validation()
             .Require(EventTypeNames.IsValidName(body.Name), "name", $"name is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
@@ -77,15 +90,15 @@ public static class EventTypesApi
             await tenant.Db.SaveChangesAsync(ct);
             return TypedResults.Ok(EventTypeView.From(existing));
         }
-        if (await tenant.EventTypes.CountAsync(ct) >= MaxTypesPerTenant)
-        {
-            return Problems.Of(ErrorCodes.Conflict, $"A tenant has at most {MaxTypesPerTenant} event types.");
-        }
         var type = new EventType { TenantId = tenant.TenantId, Name = body.Name!, Description = body.Description, Schema = schemaText, CreatedAt = now, UpdatedAt = now };
         tenant.Db.EventTypes.Add(type);
+        var cap = tenants.Value.MaxEventTypes;
         try
         {
-            await tenant.Db.SaveChangesAsync(ct);
+            if (!await tenant.SaveWithinCapAsync(tenant.EventTypes, "event_types", cap, ct))
+            {
+                return Problems.LimitReached("event types", cap);
+            }
         }
         catch (DbUpdateException e) when (DbErrors.IsUniqueViolation(e))
         {

@@ -10,7 +10,8 @@ namespace Keel.Webhooks;
 /// The transactional outbox. <c>StageAsync</c> adds an event and one delivery per subscribed
 /// endpoint to the caller's unit of work, so they commit (or not) with the change that caused them:
 /// there is no moment where a change is saved and its event is not. Dispatchers find the deliveries
-/// in the table; <c>Wake</c> only makes them look sooner.
+/// in the table; <c>Wake</c> only makes them look sooner. One event makes at most one delivery per
+/// endpoint, so <c>Tenants:MaxWebhookEndpoints</c> also bounds the deliveries of a publish.
 /// </summary>
 public sealed class Outbox(TimeProvider time, DispatchSignal signal, IOptions<JsonOptions> json)
 {

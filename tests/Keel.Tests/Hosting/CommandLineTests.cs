@@ -58,6 +58,9 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Anomalies:IdleEviction=00:01:00", "Anomalies:IdleEviction")]
     [InlineData("--Anomalies:Threshold=1.5", "Anomalies:Threshold")]
     [InlineData("--Anomalies:LevelMemory=00:00:00", "Anomalies:LevelMemory")]
+    [InlineData("--Tenants:MaxEventTypes=0", "Tenants:MaxEventTypes")]
+    [InlineData("--Tenants:MaxRateLimitBuckets=-1", "Tenants:MaxRateLimitBuckets")]
+    [InlineData("--Tenants:DefaultPlanId=", "Tenants:DefaultPlanId")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);

@@ -30,6 +30,9 @@ public sealed class KeelNode(
     public string ConnectionString { get; } = connectionString;
     public string? AdminToken { get; } = adminToken;
 
+    /// <summary>The default plan of tests' tenants: the seeded enterprise plan, 500/s with a burst of 1,000 and no quota.</summary>
+    public const string GenerousPlan = "plan_enterprise";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:Provider", Provider == Provider.Postgres ? "postgres" : "sqlite");
@@ -38,9 +41,18 @@ public sealed class KeelNode(
         {
             builder.UseSetting("Keel:AdminToken", AdminToken);
         }
+        // New tenants get a default plan; the seeded free one (5/s) would throttle tests that are not about limits.
+        if (settings?.ContainsKey("Tenants:DefaultPlanId") != true)
+        {
+            builder.UseSetting("Tenants:DefaultPlanId", GenerousPlan);
+        }
+        // A setting given as null is left unset: the product's own default applies.
         foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
         {
-            builder.UseSetting(name, value);
+            if (value is not null)
+            {
+                builder.UseSetting(name, value);
+            }
         }
         if (services is not null)
         {

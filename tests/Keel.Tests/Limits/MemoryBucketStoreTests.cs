@@ -124,6 +124,60 @@ public sealed class MemoryBucketStoreTests
     }
 
     [Fact]
+    public void Take_NewKeyPastItsGroupsCap_IsRefusedWhileHeldKeysAndOtherGroupsWork()
+    {
+        using var store = new MemoryBucketStore(_time, SweepEvery);
+        var spec = new BucketSpec(1, 10);
+        var group = new BucketGroup("tenant-a", 2);
+
+        Assert.NotNull(store.Take("a1", spec, 1, group));
+        Assert.NotNull(store.Take("a2", spec, 1, group));
+        var refused = store.Take("a3", spec, 1, group);
+
+        Assert.Null(refused);
+        Assert.Equal(8, store.Take("a1", spec, 1, group)!.Value.Remaining);
+        Assert.NotNull(store.Take("b1", spec, 1, new BucketGroup("tenant-b", 2)));
+        // A report, or a cost no bucket can hold, adds no bucket, so it is answered at the cap.
+        Assert.Equal(10, store.Take("a3", spec, 0, group)!.Value.Remaining);
+        Assert.False(store.Take("a3", spec, 11, group)!.Value.Allowed);
+        Assert.Equal(2, store.CountOf("tenant-a"));
+        Assert.Equal(3, store.Count);
+    }
+
+    [Fact]
+    public void Sweep_FullBucketsOfAGroup_GiveTheirPlacesBack()
+    {
+        using var store = new MemoryBucketStore(_time, SweepEvery);
+        var spec = new BucketSpec(10, 10);
+        var group = new BucketGroup("tenant-a", 2);
+        store.Take("a1", spec, 1, group);
+        store.Take("a2", spec, 1, group);
+        Assert.Null(store.Take("a3", spec, 1, group));
+
+        _time.Advance(SweepEvery); // both full again after 0.1 s
+
+        Assert.Equal(0, store.CountOf("tenant-a"));
+        Assert.NotNull(store.Take("a3", spec, 1, group));
+        Assert.Equal(1, store.CountOf("tenant-a"));
+    }
+
+    [Fact]
+    public async Task Take_ThreadsRacingNewKeysOfOneGroup_NeverPassTheCap()
+    {
+        using var store = new MemoryBucketStore(TimeProvider.System);
+        var spec = new BucketSpec(1e-3, 10);
+        var group = new BucketGroup("tenant-a", 1000);
+
+        // Every thread walks the same keys, so most new keys are raced by several threads at once.
+        var added = await Concurrently.RunAsync(8, _ => Task.FromResult(
+            Enumerable.Range(0, 5000).Where(i => store.Take($"k{i}", spec, 1, group) is not null).ToHashSet()));
+
+        Assert.Equal(1000, store.CountOf("tenant-a"));
+        Assert.Equal(1000, store.Count);
+        Assert.Equal(1000, added.SelectMany(a => a).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Dispose_StopsTheSweep()
     {
         var store = new MemoryBucketStore(_time, SweepEvery);

@@ -82,8 +82,9 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
             Assert.InRange(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 101);
             Assert.StartsWith("\"burst\";r=0;", refused.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
 
-            // Another tenant, on no plan, is not limited and gets no headers.
+            // Another tenant, taken off every plan, is not limited and gets no headers.
             var other = await KeelFixture.NewTenantAsync(node, admin);
+            await (await admin.PatchJson($"/v1/tenants/{other.Id}", new { plan_id = (string?)null })).Json(HttpStatusCode.OK);
             var free = await other.Owner.GetAsync("/v1/keys");
             await free.Json(HttpStatusCode.OK);
             Assert.False(free.Headers.Contains("RateLimit"));
