@@ -44,6 +44,8 @@ public abstract class FloodTests(KeelFixture fixture)
             new Dictionary<string, string?> { ["Keys:CacheMaxEntries"] = "1000", ["Webhooks:DispatcherEnabled"] = "false" });
         using var admin = node.ClientWith(KeelFixture.AdminToken);
         var tenant = await KeelFixture.NewTenantAsync(node, admin);
+        // Unlimited on purpose: this is about the node's memory, not the tenant's plan.
+        await (await admin.PatchJson($"/v1/tenants/{tenant.Id}", new { plan_id = (string?)null })).Json(HttpStatusCode.OK);
         var cache = node.Services.GetRequiredService<KeyCache>();
 
         var statuses = await FloodAsync(2_000, async _ =>

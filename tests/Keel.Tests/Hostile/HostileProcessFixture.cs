@@ -19,7 +19,11 @@ public abstract class HostileProcessFixture(KeelFixture database) : IAsyncLifeti
     public async Task InitializeAsync()
     {
         await Database.InitializeAsync();
-        Keel = await WorkerProcess.StartAsync(Database.Node, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" }, role: "all");
+        Keel = await WorkerProcess.StartAsync(Database.Node, new Dictionary<string, string?>
+        {
+            ["Webhooks:DispatcherEnabled"] = "false",
+            ["Tenants:DefaultPlanId"] = KeelNode.GenerousPlan,
+        }, role: "all");
     }
 
     public async Task DisposeAsync()
