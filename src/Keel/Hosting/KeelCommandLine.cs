@@ -118,5 +118,12 @@ public static class KeelCommandLine
             await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {string.Join(" ", e.Failures)}");
             return 2;
         }
+        // The configuration binder has no exception type of its own for a value it cannot convert
+        // ("Failed to convert configuration value at 'Webhooks:AllowHttp' to type 'System.Boolean'").
+        catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {e.Message}");
+            return 2;
+        }
     }
 }

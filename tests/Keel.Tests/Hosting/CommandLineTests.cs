@@ -61,6 +61,9 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Tenants:MaxEventTypes=0", "Tenants:MaxEventTypes")]
     [InlineData("--Tenants:MaxRateLimitBuckets=-1", "Tenants:MaxRateLimitBuckets")]
     [InlineData("--Tenants:DefaultPlanId=", "Tenants:DefaultPlanId")]
+    [InlineData("--Webhooks:AllowHttp=maybe", "Webhooks:AllowHttp")]
+    [InlineData("--Keys:CacheTtl=soon", "Keys:CacheTtl")]
+    [InlineData("--Keys:CacheMaxEntries=10", "Keys:CacheMaxEntries")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);
