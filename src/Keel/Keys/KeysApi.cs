@@ -64,7 +64,7 @@ public static class KeysApi
         var kind = body.Kind ?? ApiKey.Client;
         var check = new Validation()
             .Require(kind is ApiKey.Client or ApiKey.Management, "kind", "kind must be 'client' or 'management'.")
-            .Require(!string.IsNullOrWhiteSpace(body.Name) && body.Name.Length <= 200, "name", "name is required, at most 200 characters.")
+            .Require(DisplayNames.IsDisplayable(body.Name) && body.Name!.Length <= 200, "name", $"name is required, at most 200 characters; it {DisplayNames.Rule}.")
             .Require(body.OwnerId is null || body.OwnerId.Length is > 0 and <= 200, "owner_id", "owner_id must be 1 to 200 characters.")
             .Require(body.ExpiresAt is null || body.ExpiresAt.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future.");
         CheckScopes(check, body.Scopes);
@@ -145,7 +145,8 @@ public static class KeysApi
     {
         var now = time.GetUtcNow().UtcDateTime;
         var check = new Validation()
-            .Require(!body.Name.IsSet || (!string.IsNullOrWhiteSpace(body.Name.Value) && body.Name.Value.Length <= 200), "name", "name must be 1 to 200 characters.")
+            .Require(!body.Name.IsSet || (DisplayNames.IsDisplayable(body.Name.Value) && body.Name.Value!.Length <= 200), "name",
+                $"name must be 1 to 200 characters; it {DisplayNames.Rule}.")
             .Require(!body.Scopes.IsSet || body.Scopes.Value is not null, "scopes", "scopes must be an array (send [] for none).")
             .Require(!body.ExpiresAt.IsSet || body.ExpiresAt.Value is null || body.ExpiresAt.Value.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future, or null for no expiry.");
         CheckScopes(check, body.Scopes.Value);

@@ -163,8 +163,8 @@ public static partial class TenantsApi
     });
 
     static Validation Check(string? name, string? slug, bool creating) => new Validation()
-        .Require(creating ? !string.IsNullOrWhiteSpace(name) && name.Length <= 200 : name is null || (name.Trim().Length > 0 && name.Length <= 200),
-            "name", "name is required, 1 to 200 characters.")
+        .Require((!creating && name is null) || (DisplayNames.IsDisplayable(name) && name!.Length <= 200),
+            "name", $"name is required, 1 to 200 characters; it {DisplayNames.Rule}.")
         .Require(creating ? slug is not null && SlugPattern().IsMatch(slug) : slug is null || SlugPattern().IsMatch(slug),
             "slug", "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.");
 

@@ -262,5 +262,6 @@ public static class EndpointsApi
             $"rate_limit_per_second must be from 1 to {MaxRatePerSecond}, or null for no limit.");
 
     static void CheckDescription(Validation check, string? description) =>
-        check.Require(description is null || description.Length <= 500, "description", "description is at most 500 characters.");
+        check.Require(description is null or "" || (description.Length <= 500 && DisplayNames.IsDisplayable(description)), "description",
+            $"description is at most 500 characters; unless empty it {DisplayNames.Rule}.");
 }
