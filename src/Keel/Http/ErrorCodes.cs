@@ -49,6 +49,9 @@ public static class ErrorCodes
         "The change conflicts with the current state (for example a slug already taken).");
     public static readonly ErrorCode KeyNotActive = new("resource.key_not_active", 409, "Key not active",
         "The key is revoked or expired and cannot be rotated or changed.");
+    public static readonly ErrorCode LastOwner = new("resource.last_owner", 409, "Last owner key",
+        "The key is the tenant's last active owner key, and a tenant always keeps one. Create another owner key first; " +
+        "a tenant that lost every owner key's secret gets a new one from the platform admin (`POST /v1/tenants/{id}/owner-keys`).");
     public static readonly ErrorCode SuccessorSecretGone = new("resource.successor_secret_gone", 410, "Successor secret gone",
         "Keel no longer holds the secret of this key's successor: it was fetched already (it is given out once), the old key's grace " +
         "period ended or the old key was revoked, or the key was rotated by hand (that answer showed the secret). Rotate the successor to get a new secret.");
@@ -78,7 +81,7 @@ public static class ErrorCodes
         MissingCredentials, InvalidCredentials, KeyRevoked, KeyExpired, Forbidden, RoleEscalation,
         ValidationFailed, MalformedJson, InvalidType, UnknownField, BodyRequired, InvalidQuery,
         UnsupportedMediaType, BodyTooLarge, BadRequest,
-        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, SuccessorSecretGone,
+        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, LastOwner, SuccessorSecretGone,
         DestinationForbidden, PayloadInvalid,
         RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
         InternalError, Unavailable,

@@ -38,8 +38,9 @@ public static class KeysApi
                 "Absent fields stay as they are; `expires_at: null` removes the expiry, `rotation: null` the schedule. A new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
         keys.MapDelete("/{id}", RevokeKey).RequireAuthorization(Permissions.KeysWrite)
-            .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation);
+            .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op. " +
+                "The tenant's last active owner key cannot be revoked (`resource.last_owner`): create another owner key first.")
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation, ErrorCodes.LastOwner);
         keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
             .WithDescription("Returns the successor with its secret, once. The successor inherits the key's rotation schedule, counted from now.")
@@ -247,11 +248,17 @@ public static class KeysApi
         if (key.RevokedAt is null)
         {
             var now = time.GetUtcNow().UtcDateTime;
+            await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
+            if (OwnerKeys.IsActiveOwnerKey(key, now) && !await OwnerKeys.AnotherActiveAsync(tenant.Db, key, now, ct))
+            {
+                return Problems.Of(ErrorCodes.LastOwner);
+            }
             key.RevokedAt = key.UpdatedAt = now;
             // A revoked key's grace is over: a successor secret nobody fetched goes with it.
             key.SuccessorSecret = null;
             var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRevoked, KeyView.From(key, now), ct);
             await tenant.Db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
             outbox.Wake(tenant.Db, staged);
         }
         await changes.PublishAsync([key.Hash], ct);

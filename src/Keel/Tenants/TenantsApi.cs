@@ -40,6 +40,10 @@ public static partial class TenantsApi
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
         tenants.MapDelete("/{id}", DeleteTenant).WithSummary("Delete a tenant")
             .WithDescription("Revokes all of its keys at once, on every node, and disables its webhook endpoints.").AuthProblems(ErrorCodes.NotFound);
+        tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithSummary("Issue a recovery owner key to a tenant")
+            .WithDescription("Admin token only, for a tenant that lost the secrets of its owner keys. Answers `{id, key}`; `key` is shown once. " +
+                "The tenant sees it as `key.created` (named \"" + OwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
+            .AuthProblems(ErrorCodes.NotFound);
 
         app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
             .WithSummary("The built-in roles and their permissions").AuthProblems();
@@ -149,6 +153,12 @@ public static partial class TenantsApi
         await changes.PublishAsync(hashes, ct);
         return TypedResults.NoContent();
     }
+
+    static async Task<Results<Created<ManagementKeySecret>, ProblemHttpResult>> IssueOwnerKey(
+        string id, KeelDb db, OwnerKeys owners, CancellationToken ct) =>
+        await owners.IssueRecoveryAsync(db, id, ct) is { } issued
+            ? TypedResults.Created($"/v1/keys/{issued.Key.Id}", new ManagementKeySecret(issued.Key.Id, issued.Secret))
+            : Problems.NotFound("tenant");
 
     // A list like every other (`{data, next_cursor}`); five roles fit on one page.
     static Ok<Page<RoleView>> ListRoles() =>
