@@ -61,6 +61,7 @@ public static class KeelSetup
 
     public static WebApplication MapKeel(this WebApplication app)
     {
+        app.UseNoSniff();
         app.UseExceptionHandler();
         // Unknown routes and wrong methods leave an empty 404/405; this makes them problem+json.
         app.UseStatusCodePages();

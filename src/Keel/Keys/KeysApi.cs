@@ -28,7 +28,7 @@ public static class KeysApi
                 "rotates the key every `every_days` days (first rotation `every_days` from now): `key.rotation_due` is published `notify_days_before` days " +
                 "ahead (0 or absent: no notice), `key.rotated` at the rotation, and the successor's secret is fetched once with " +
                 "`GET /v1/keys/{id}/successor-secret` before the old key's grace ends.")
-            .BodyProblems(ErrorCodes.RoleEscalation);
+            .BodyProblems(ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapGet("/", ListKeys).RequireAuthorization(Permissions.KeysRead)
             .WithSummary("List keys, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         keys.MapGet("/{id}", GetKey).RequireAuthorization(Permissions.KeysRead)
@@ -44,13 +44,13 @@ public static class KeysApi
         keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
             .WithDescription("Returns the successor with its secret, once. The successor inherits the key's rotation schedule, counted from now.")
-            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
+            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapGet("/{id}/successor-secret", TakeSuccessorSecret).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Fetch, once, the secret of the successor a scheduled rotation made")
             .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
                 "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
                 "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then. A key never rotated is `resource.conflict`.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation);
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();

@@ -33,7 +33,7 @@ public static partial class TenantsApi
     {
         var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Permissions.TenantsManage);
         tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant and its first (owner) management key")
-            .WithDescription("Admin token only. `management_key.key` is shown once.").BodyProblems(ErrorCodes.Conflict);
+            .WithDescription("Admin token only. `management_key.key` is shown once.").BodyProblems(ErrorCodes.Conflict).ShowsSecret();
         tenants.MapGet("/", ListTenants).WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         tenants.MapGet("/{id}", GetTenant).WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
         tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
@@ -43,7 +43,7 @@ public static partial class TenantsApi
         tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithSummary("Issue a recovery owner key to a tenant")
             .WithDescription("Admin token only, for a tenant that lost the secrets of its owner keys. Answers `{id, key}`; `key` is shown once. " +
                 "The tenant sees it as `key.created` (named \"" + OwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
-            .AuthProblems(ErrorCodes.NotFound);
+            .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
 
         app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
             .WithSummary("The built-in roles and their permissions").AuthProblems();

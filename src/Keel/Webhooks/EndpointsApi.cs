@@ -28,7 +28,7 @@ public static class EndpointsApi
                 "`endpoint.secret_rotation_due` ahead (`notify_days_before`, 0 or absent: none), `endpoint.secret_rotated` at the rotation, " +
                 "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`. " +
                 "A disabled endpoint's scheduled rotation waits until it is enabled again.")
-            .BodyProblems(ErrorCodes.DestinationForbidden);
+            .BodyProblems(ErrorCodes.DestinationForbidden).ShowsSecret();
         endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         endpoints.MapGet("/{id}", GetEndpoint).RequireAuthorization(Permissions.WebhooksRead)
@@ -43,12 +43,12 @@ public static class EndpointsApi
             .WithSummary("Rotate the signing secret").WithDescription(
                 "Returns the new secret once. The old one keeps signing beside it for `grace_period_seconds` (default 24 h, at most 7 days); " +
                 "at most 10 old secrets stay live, the oldest are dropped first. Publishes `endpoint.secret_rotated`; a rotation schedule restarts from now.")
-            .BodyProblems(ErrorCodes.NotFound);
+            .BodyProblems(ErrorCodes.NotFound).ShowsSecret();
         endpoints.MapGet("/{id}/secret", GetSecret).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Get the current signing secret").WithDescription(
                 "The secret deliveries are signed with now (`whsec_` + base64), for receivers to pick up after a scheduled rotation. " +
                 "Needs `webhooks:write`, like the calls that show a secret.")
-            .AuthProblems(ErrorCodes.NotFound);
+            .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
         return endpoints;
     }
 
