@@ -31,6 +31,9 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>The process id, kept: <see cref="Process.Id"/> throws once the process is disposed.</summary>
     public int Id { get; private set; }
 
+    /// <summary>Where its Kestrel listens, once started.</summary>
+    public Uri Address => _listening.Task.Result;
+
     /// <summary>What the process wrote to stdout and stderr (log level Warning: normally little).</summary>
     public IReadOnlyList<string> Output => [.. _output];
 
