@@ -20,6 +20,12 @@ public static class KeelSetup
         {
             builder.WebHost.UseUrls("http://127.0.0.1:5080");
         }
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            // Kestrel:Limits:* (MaxRequestLineSize, RequestHeadersTimeout, ...) are settings like any other.
+            context.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseKestrelProblems());
+        });
         builder.Services.AddOptions<KeelOptions>().BindConfiguration("Keel").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpOptions>().BindConfiguration("Http");
         builder.Services.AddOptions<TenantsOptions>().BindConfiguration("Tenants").ValidateDataAnnotations().ValidateOnStart();
@@ -62,6 +68,8 @@ public static class KeelSetup
 
     public static WebApplication MapKeel(this WebApplication app)
     {
+        app.UseKestrelProblems();
+        app.UseNoSniff();
         app.UseExceptionHandler();
         // Unknown routes and wrong methods leave an empty 404/405; this makes them problem+json.
         app.UseStatusCodePages();

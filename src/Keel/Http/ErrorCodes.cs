@@ -38,6 +38,18 @@ public static class ErrorCodes
         "The body is larger than `Http:MaxRequestBodyBytes` (default 1 MiB).");
     public static readonly ErrorCode BadRequest = new("validation.bad_request", 400, "Bad request",
         "The request could not be read (a broken header, an invalid parameter).");
+    public static readonly ErrorCode MalformedRequest = new("validation.malformed_request", 400, "Malformed request",
+        "The request line or a header is not valid HTTP/1.1, so the server refused it before Keel read it, and closed the connection. " +
+        "`trace_id` is the connection id, which the server's log names.");
+    public static readonly ErrorCode UriTooLong = new("validation.uri_too_long", 414, "Request line too long",
+        "The request line (method, path and query) is longer than `Kestrel:Limits:MaxRequestLineSize` (8 KiB by default).");
+    public static readonly ErrorCode HeadersTooLarge = new("validation.headers_too_large", 431, "Headers too large",
+        "The request headers are larger than `Kestrel:Limits:MaxRequestHeadersTotalSize` (32 KiB by default) " +
+        "or more than `Kestrel:Limits:MaxRequestHeaderCount` (100) fields.");
+    public static readonly ErrorCode RequestTimeout = new("validation.request_timeout", 408, "Request timeout",
+        "The request headers did not arrive within `Kestrel:Limits:RequestHeadersTimeout` (30 s by default); the connection was closed.");
+    public static readonly ErrorCode HttpVersionNotSupported = new("validation.http_version_not_supported", 505, "HTTP version not supported",
+        "The request line names an HTTP version Keel does not speak. Use HTTP/1.1.");
 
     public static readonly ErrorCode NotFound = new("resource.not_found", 404, "Not found",
         "No such resource for this tenant. Another tenant's resource is reported exactly like a missing one.");
@@ -49,6 +61,9 @@ public static class ErrorCodes
         "The change conflicts with the current state (for example a slug already taken).");
     public static readonly ErrorCode KeyNotActive = new("resource.key_not_active", 409, "Key not active",
         "The key is revoked or expired and cannot be rotated or changed.");
+    public static readonly ErrorCode LastOwner = new("resource.last_owner", 409, "Last owner key",
+        "The key is the tenant's last active owner key, and a tenant always keeps one. Create another owner key first; " +
+        "a tenant that lost every owner key's secret gets a new one from the platform admin (`POST /v1/tenants/{id}/owner-keys`).");
     public static readonly ErrorCode SuccessorSecretGone = new("resource.successor_secret_gone", 410, "Successor secret gone",
         "Keel no longer holds the secret of this key's successor: it was fetched already (it is given out once), the old key's grace " +
         "period ended or the old key was revoked, or the key was rotated by hand (that answer showed the secret). Rotate the successor to get a new secret.");
@@ -81,8 +96,8 @@ public static class ErrorCodes
     [
         MissingCredentials, InvalidCredentials, KeyRevoked, KeyExpired, Forbidden, RoleEscalation,
         ValidationFailed, MalformedJson, InvalidType, UnknownField, BodyRequired, InvalidQuery,
-        UnsupportedMediaType, BodyTooLarge, BadRequest,
-        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, SuccessorSecretGone, LimitReached,
+        UnsupportedMediaType, BodyTooLarge, BadRequest, MalformedRequest, UriTooLong, HeadersTooLarge, RequestTimeout, HttpVersionNotSupported,
+        NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, LastOwner, SuccessorSecretGone, LimitReached,
         DestinationForbidden, PayloadInvalid,
         RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
         InternalError, Unavailable,

@@ -28,7 +28,7 @@ public static class KeysApi
                 "rotates the key every `every_days` days (first rotation `every_days` from now): `key.rotation_due` is published `notify_days_before` days " +
                 "ahead (0 or absent: no notice), `key.rotated` at the rotation, and the successor's secret is fetched once with " +
                 "`GET /v1/keys/{id}/successor-secret` before the old key's grace ends.")
-            .BodyProblems(ErrorCodes.RoleEscalation);
+            .BodyProblems(ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapGet("/", ListKeys).RequireAuthorization(Permissions.KeysRead)
             .WithSummary("List keys, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         keys.MapGet("/{id}", GetKey).RequireAuthorization(Permissions.KeysRead)
@@ -38,18 +38,19 @@ public static class KeysApi
                 "Absent fields stay as they are; `expires_at: null` removes the expiry, `rotation: null` the schedule. A new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
         keys.MapDelete("/{id}", RevokeKey).RequireAuthorization(Permissions.KeysWrite)
-            .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation);
+            .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op. " +
+                "The tenant's last active owner key cannot be revoked (`resource.last_owner`): create another owner key first.")
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation, ErrorCodes.LastOwner);
         keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
             .WithDescription("Returns the successor with its secret, once. The successor inherits the key's rotation schedule, counted from now.")
-            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
+            .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapGet("/{id}/successor-secret", TakeSuccessorSecret).RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Fetch, once, the secret of the successor a scheduled rotation made")
             .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
                 "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
                 "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then. A key never rotated is `resource.conflict`.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation);
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation).ShowsSecret();
         keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();
@@ -64,7 +65,7 @@ public static class KeysApi
         var kind = body.Kind ?? ApiKey.Client;
         var check = new Validation()
             .Require(kind is ApiKey.Client or ApiKey.Management, "kind", "kind must be 'client' or 'management'.")
-            .Require(!string.IsNullOrWhiteSpace(body.Name) && body.Name.Length <= 200, "name", "name is required, at most 200 characters.")
+            .Require(DisplayNames.IsDisplayable(body.Name) && body.Name!.Length <= 200, "name", $"name is required, at most 200 characters; it {DisplayNames.Rule}.")
             .Require(body.OwnerId is null || body.OwnerId.Length is > 0 and <= 200, "owner_id", "owner_id must be 1 to 200 characters.")
             .Require(body.ExpiresAt is null || body.ExpiresAt.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future.");
         CheckScopes(check, body.Scopes);
@@ -145,7 +146,8 @@ public static class KeysApi
     {
         var now = time.GetUtcNow().UtcDateTime;
         var check = new Validation()
-            .Require(!body.Name.IsSet || (!string.IsNullOrWhiteSpace(body.Name.Value) && body.Name.Value.Length <= 200), "name", "name must be 1 to 200 characters.")
+            .Require(!body.Name.IsSet || (DisplayNames.IsDisplayable(body.Name.Value) && body.Name.Value!.Length <= 200), "name",
+                $"name must be 1 to 200 characters; it {DisplayNames.Rule}.")
             .Require(!body.Scopes.IsSet || body.Scopes.Value is not null, "scopes", "scopes must be an array (send [] for none).")
             .Require(!body.ExpiresAt.IsSet || body.ExpiresAt.Value is null || body.ExpiresAt.Value.Value.UtcDateTime > now, "expires_at", "expires_at must be in the future, or null for no expiry.");
         CheckScopes(check, body.Scopes.Value);
@@ -246,11 +248,17 @@ public static class KeysApi
         if (key.RevokedAt is null)
         {
             var now = time.GetUtcNow().UtcDateTime;
+            await using var tx = await tenant.Db.Database.BeginTransactionAsync(ct);
+            if (OwnerKeys.IsActiveOwnerKey(key, now) && !await OwnerKeys.AnotherActiveAsync(tenant.Db, key, now, ct))
+            {
+                return Problems.Of(ErrorCodes.LastOwner);
+            }
             key.RevokedAt = key.UpdatedAt = now;
             // A revoked key's grace is over: a successor secret nobody fetched goes with it.
             key.SuccessorSecret = null;
             var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, EventTypeNames.KeyRevoked, KeyView.From(key, now), ct);
             await tenant.Db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
             outbox.Wake(tenant.Db, staged);
         }
         await changes.PublishAsync([key.Hash], ct);

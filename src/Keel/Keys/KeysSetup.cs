@@ -22,6 +22,7 @@ public static class KeysSetup
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LastUsedFlusher>());
         builder.Services.AddWorker<KeyExpiryNotifier>(sp => sp.GetRequiredService<IOptions<KeysOptions>>().Value.ExpiryNoticeDays > 0);
         builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddSingleton<OwnerKeys>();
         builder.Services.AddSingleton<IRotationScan, KeyRotationScan>();
         builder.Services.AddWorker<RotationScheduler>();
         return builder;

@@ -13,6 +13,7 @@ public static class RatePlansApi
 {
     const double MaxRate = 1_000_000;
     const long MaxBurst = 1_000_000_000;
+    static readonly string NameRule = $"name is 1 to 100 characters; it {DisplayNames.Rule}.";
 
     public static RouteGroupBuilder MapRatePlansApi(this IEndpointRouteBuilder app)
     {
@@ -42,7 +43,7 @@ public static class RatePlansApi
     static async Task<Results<Created<RatePlanView>, ProblemHttpResult>> CreatePlan(
         CreateRatePlanRequest body, KeelDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken ct)
     {
-        var check = new Validation().Require(IsName(body.Name), "name", "name is 1 to 100 characters.");
+        var check = new Validation().Require(IsName(body.Name), "name", NameRule);
         CheckRate(check, body.Rate);
         CheckQuota(check, body.Quota);
         if (check.Failed)
@@ -78,7 +79,7 @@ public static class RatePlansApi
         TenantLimits limits, CancellationToken ct)
     {
         var check = new Validation()
-            .Require(!body.Name.IsSet || IsName(body.Name.Value), "name", "name is 1 to 100 characters.")
+            .Require(!body.Name.IsSet || IsName(body.Name.Value), "name", NameRule)
             .Require(!body.FailOpen.IsSet || body.FailOpen.Value is not null, "fail_open", "fail_open must be true or false.");
         CheckRate(check, body.Rate.Value);
         CheckQuota(check, body.Quota.Value);
@@ -127,7 +128,7 @@ public static class RatePlansApi
         return TypedResults.NoContent();
     }
 
-    static bool IsName(string? name) => !string.IsNullOrWhiteSpace(name) && name.Length <= 100;
+    static bool IsName(string? name) => DisplayNames.IsDisplayable(name) && name!.Length <= 100;
 
     internal static void CheckRate(Validation check, RateSpec? rate) =>
         check.Require(rate is null || (rate.RequestsPerSecond is > 0 and <= MaxRate && rate.Burst is null or (>= 1 and <= MaxBurst)), "rate",

@@ -28,7 +28,8 @@ public static class StorageSetup
         var cs = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(storage.EffectiveConnectionString);
         if (Path.GetDirectoryName(Path.GetFullPath(cs.DataSource)) is { } dir && cs.Mode != Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
         {
-            Directory.CreateDirectory(dir);
+            PrivateFiles.CreateFolder(dir);
+            PrivateFiles.CreateEmptyFile(Path.GetFullPath(cs.DataSource));
         }
         // A busy writer makes other writers wait rather than fail at once.
         cs.DefaultTimeout = Math.Max(cs.DefaultTimeout, 30);

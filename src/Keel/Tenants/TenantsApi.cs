@@ -34,13 +34,17 @@ public static partial class TenantsApi
     {
         var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Permissions.TenantsManage);
         tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant and its first (owner) management key")
-            .WithDescription("Admin token only. `management_key.key` is shown once. Without `plan_id` the tenant gets the operator plan `Tenants:DefaultPlanId` (`plan_free`).").BodyProblems(ErrorCodes.Conflict);
+            .WithDescription("Admin token only. `management_key.key` is shown once. Without `plan_id` the tenant gets the operator plan `Tenants:DefaultPlanId` (`plan_free`).").BodyProblems(ErrorCodes.Conflict).ShowsSecret();
         tenants.MapGet("/", ListTenants).WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         tenants.MapGet("/{id}", GetTenant).WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
         tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
         tenants.MapDelete("/{id}", DeleteTenant).WithSummary("Delete a tenant")
             .WithDescription("Revokes all of its keys at once, on every node, and disables its webhook endpoints.").AuthProblems(ErrorCodes.NotFound);
+        tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithSummary("Issue a recovery owner key to a tenant")
+            .WithDescription("Admin token only, for a tenant that lost the secrets of its owner keys. Answers `{id, key}`; `key` is shown once. " +
+                "The tenant sees it as `key.created` (named \"" + OwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
+            .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
 
         app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
             .WithSummary("The built-in roles and their permissions").AuthProblems();
@@ -153,6 +157,12 @@ public static partial class TenantsApi
         return TypedResults.NoContent();
     }
 
+    static async Task<Results<Created<ManagementKeySecret>, ProblemHttpResult>> IssueOwnerKey(
+        string id, KeelDb db, OwnerKeys owners, CancellationToken ct) =>
+        await owners.IssueRecoveryAsync(db, id, ct) is { } issued
+            ? TypedResults.Created($"/v1/keys/{issued.Key.Id}", new ManagementKeySecret(issued.Key.Id, issued.Secret))
+            : Problems.NotFound("tenant");
+
     // A list like every other (`{data, next_cursor}`); five roles fit on one page.
     static Ok<Page<RoleView>> ListRoles() =>
         TypedResults.Ok(new Page<RoleView>([.. Roles.Names.Select(r => new RoleView(r, [.. Roles.Grants[r].Order(StringComparer.Ordinal)]))], null));
@@ -171,8 +181,8 @@ public static partial class TenantsApi
     });
 
     static Validation Check(string? name, string? slug, bool creating) => new Validation()
-        .Require(creating ? !string.IsNullOrWhiteSpace(name) && name.Length <= 200 : name is null || (name.Trim().Length > 0 && name.Length <= 200),
-            "name", "name is required, 1 to 200 characters.")
+        .Require((!creating && name is null) || (DisplayNames.IsDisplayable(name) && name!.Length <= 200),
+            "name", $"name is required, 1 to 200 characters; it {DisplayNames.Rule}.")
         .Require(creating ? slug is not null && SlugPattern().IsMatch(slug) : slug is null || SlugPattern().IsMatch(slug),
             "slug", "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.");
 

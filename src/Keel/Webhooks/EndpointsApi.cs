@@ -29,7 +29,7 @@ public static class EndpointsApi
                 "signatures of the old and the new secret during the grace, and the new secret at `GET /v1/webhooks/endpoints/{id}/secret`. " +
                 "A disabled endpoint's scheduled rotation waits until it is enabled again. A tenant holds at most `Tenants:MaxWebhookEndpoints` " +
                 "endpoints (`resource.limit_reached`), which also bounds the deliveries of one event.")
-            .BodyProblems(ErrorCodes.DestinationForbidden, ErrorCodes.LimitReached);
+            .BodyProblems(ErrorCodes.DestinationForbidden, ErrorCodes.LimitReached).ShowsSecret();
         endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         endpoints.MapGet("/{id}", GetEndpoint).RequireAuthorization(Permissions.WebhooksRead)
@@ -44,12 +44,12 @@ public static class EndpointsApi
             .WithSummary("Rotate the signing secret").WithDescription(
                 "Returns the new secret once. The old one keeps signing beside it for `grace_period_seconds` (default 24 h, at most 7 days); " +
                 "at most 10 old secrets stay live, the oldest are dropped first. Publishes `endpoint.secret_rotated`; a rotation schedule restarts from now.")
-            .BodyProblems(ErrorCodes.NotFound);
+            .BodyProblems(ErrorCodes.NotFound).ShowsSecret();
         endpoints.MapGet("/{id}/secret", GetSecret).RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Get the current signing secret").WithDescription(
                 "The secret deliveries are signed with now (`whsec_` + base64), for receivers to pick up after a scheduled rotation. " +
                 "Needs `webhooks:write`, like the calls that show a secret.")
-            .AuthProblems(ErrorCodes.NotFound);
+            .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
         return endpoints;
     }
 
@@ -267,5 +267,6 @@ public static class EndpointsApi
             $"rate_limit_per_second must be from 1 to {MaxRatePerSecond}, or null for no limit.");
 
     static void CheckDescription(Validation check, string? description) =>
-        check.Require(description is null || description.Length <= 500, "description", "description is at most 500 characters.");
+        check.Require(description is null or "" || (description.Length <= 500 && DisplayNames.IsDisplayable(description)), "description",
+            $"description is at most 500 characters; unless empty it {DisplayNames.Rule}.");
 }

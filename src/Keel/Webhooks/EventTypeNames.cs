@@ -33,7 +33,7 @@ public static partial class EventTypeNames
         [AnomalyDetected] = "Traffic or authentication failures left their expected range.",
     };
 
-    /// <summary>Keel's own namespaces: a tenant cannot publish a type that starts with one of these.</summary>
+    /// <summary>Keel's own namespaces: a tenant cannot publish a type that starts with one of these, in any letter case.</summary>
     static readonly string[] ReservedPrefixes = ["key.", "quota.", "endpoint.", "anomaly.", "keel."];
 
     public const int MaxLength = 100;
@@ -47,7 +47,8 @@ public static partial class EventTypeNames
             ? IsValidName(filter[..^2])
             : IsValidName(filter));
 
-    public static bool IsReserved(string name) => ReservedPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+    // Names keep their case, but `KEY.revoked` would pass for Keel's own with a receiver that compares without it.
+    public static bool IsReserved(string name) => ReservedPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Does an endpoint with these filters receive this type? No filters means every type.</summary>
     public static bool Matches(IReadOnlyList<string>? filters, string type)

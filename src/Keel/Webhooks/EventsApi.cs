@@ -46,7 +46,7 @@ public static class EventsApi
         var key = body.IdempotencyKey ?? idempotencyHeader;
         var check = new Validation()
             .Require(EventTypeNames.IsValidName(body.Type), "type", $"type is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
-            .Require(body.Type is null || !EventTypeNames.IsReserved(body.Type), "type", "key.*, quota.*, endpoint.*, anomaly.* and keel.* are published by Keel only.")
+            .Require(body.Type is null || !EventTypeNames.IsReserved(body.Type), "type", "key.*, quota.*, endpoint.*, anomaly.* and keel.*, in any letter case, are published by Keel only.")
             .Require(body.Payload is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null }, "payload", "payload is required (any JSON value, usually an object).")
             .Require(key is null || key.Length is > 0 and <= MaxIdempotencyKey, "idempotency_key", $"idempotency_key is 1 to {MaxIdempotencyKey} characters.")
             .Require(body.IdempotencyKey is null || idempotencyHeader is null || body.IdempotencyKey == idempotencyHeader, "idempotency_key",

@@ -44,6 +44,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("GET", "/v1/tenants/{tenant}", Permissions.TenantsManage, HttpStatusCode.OK),
         new("PATCH", "/v1/tenants/{tenant}", Permissions.TenantsManage, HttpStatusCode.OK, _ => new { name = "Renamed by matrix" }),
         new("DELETE", "/v1/tenants/{tenant}", Permissions.TenantsManage, HttpStatusCode.NoContent),
+        new("POST", "/v1/tenants/{tenant}/owner-keys", Permissions.TenantsManage, HttpStatusCode.Created),
         new("GET", "/v1/webhooks/endpoints", Permissions.WebhooksRead, HttpStatusCode.OK),
         new("POST", "/v1/webhooks/endpoints", Permissions.WebhooksWrite, HttpStatusCode.Created, _ => new { url = "https://hooks.example.com/matrix" }),
         new("GET", "/v1/webhooks/endpoints/{endpoint}", Permissions.WebhooksRead, HttpStatusCode.OK),

@@ -31,13 +31,13 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>The process id, kept: <see cref="Process.Id"/> throws once the process is disposed.</summary>
     public int Id { get; private set; }
 
+    /// <summary>Where its Kestrel listens, once started.</summary>
+    public Uri Address => _listening.Task.Result;
+
     /// <summary>What the process wrote to stdout and stderr (log level Warning: normally little).</summary>
     public IReadOnlyList<string> Output => [.. _output];
 
     public bool HasExited => _process.HasExited;
-
-    /// <summary>Where it listens (its HTTP API, when started with the <c>api</c> or <c>all</c> role).</summary>
-    public Uri Address => _listening.Task.Result;
 
     /// <summary>
     /// Starts a worker (or another <paramref name="role"/>) on <paramref name="node"/>'s database with

@@ -43,7 +43,7 @@ internal static class MasterKey
         var directory = Path.GetDirectoryName(Path.GetFullPath(filePath));
         if (directory is not null)
         {
-            Directory.CreateDirectory(directory);
+            Storage.PrivateFiles.CreateFolder(directory);
         }
 
         // CreateNew, not an exists check, decides which of several starting processes writes the key.
@@ -52,7 +52,7 @@ internal static class MasterKey
         {
             // Set as the file is created, so the key is never readable by others, even briefly.
             // (Windows gives a new file its directory's ACL.)
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            options.UnixCreateMode = Storage.PrivateFiles.FileMode;
         }
 
         FileStream stream;
