@@ -10,7 +10,7 @@ public sealed record Violation(string Route, string Kind, string Request, string
 /// <summary>Everything the fuzz saw: violations grouped by route and kind, and counts of what was sent and answered.</summary>
 public sealed class FuzzReport(FuzzSettings settings)
 {
-    const int ExamplesShown = 40;
+    const int GroupsShown = 40;
 
     readonly List<Violation> _violations = [];
     readonly SortedDictionary<string, int> _statuses = new(StringComparer.Ordinal);
@@ -35,7 +35,8 @@ public sealed class FuzzReport(FuzzSettings settings)
     {
         foreach (var entry in entries.Where(e => e.Level >= LogLevel.Error && e.Exception is not null))
         {
-            var exception = entry.Exception!;
+            // The innermost exception says what failed (the database's error, not EF Core's wrapper).
+            var exception = entry.Exception!.GetBaseException();
             var frame = exception.StackTrace?.Split('\n').FirstOrDefault()?.Trim();
             _violations.Add(new Violation("log", $"{entry.Level} with exception", entry.Category + ": " + entry.Message,
                 $"{exception.GetType().Name}: {exception.Message} {frame}"));
@@ -52,7 +53,7 @@ public sealed class FuzzReport(FuzzSettings settings)
     {
         var text = new StringBuilder()
             .Append(_violations.Count).Append(" violations in ").Append(Requests).Append(" requests. Replay: ").Append(settings.Replay).Append('\n');
-        foreach (var group in _violations.GroupBy(v => (v.Route, v.Kind)).Take(ExamplesShown))
+        foreach (var group in _violations.GroupBy(v => (v.Route, v.Kind)).Take(GroupsShown))
         {
             var first = group.First();
             text.Append("\n[").Append(group.Count()).Append("x] ").Append(group.Key.Route).Append(": ").Append(group.Key.Kind).Append('\n')

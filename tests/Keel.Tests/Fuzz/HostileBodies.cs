@@ -74,7 +74,7 @@ public static class HostileBodies
         {
             var nodes = Descendants(body).ToList();
             var target = nodes.Count > 0 ? nodes[random.Next(nodes.Count)] : null;
-            var objects = Descendants(body).OfType<JsonObject>().Prepend(body as JsonObject).OfType<JsonObject>().ToList();
+            var objects = Objects(body).ToList();
             switch (random.Next(100))
             {
                 case < 55 when target is not null:
@@ -115,15 +115,15 @@ public static class HostileBodies
     /// </summary>
     public static IEnumerable<FuzzBody> AtDepthLimit(JsonNode seed)
     {
-        var count = Descendants(seed).OfType<JsonObject>().Count() + 1;
+        var count = Objects(seed).Count();
         for (var i = 0; i < count; i++)
         {
             for (var total = 62; total <= 65; total++)
             {
                 var body = seed.DeepClone();
-                var host = i == 0 ? (JsonObject)body : Descendants(body).OfType<JsonObject>().ElementAt(i - 1);
+                var host = Objects(body).ElementAt(i);
                 var raws = new List<string>();
-                var (deep, what) = HostileValues.Nesting(new Random(total), total - Level(host));
+                var (deep, what) = HostileValues.Nesting(total - Level(host), objects: total % 2 == 0);
                 host["deep"] = Raw(raws, deep);
                 yield return Valid(Serialize(body, raws), $"{host.GetPath()}.deep <- {what}, {total} levels in all");
             }
@@ -163,6 +163,9 @@ public static class HostileBodies
         }
         return Math.Max(1, 64 - Level(host) + random.Next(-4, 2));
     }
+
+    /// <summary>The body itself when it is an object, and every object inside it.</summary>
+    static IEnumerable<JsonObject> Objects(JsonNode body) => Descendants(body).Prepend(body).OfType<JsonObject>();
 
     static IEnumerable<JsonNode> Descendants(JsonNode? node) => node switch
     {

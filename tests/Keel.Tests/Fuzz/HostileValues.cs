@@ -54,9 +54,10 @@ public static class HostileValues
     public static int Depth(Random random) => Depths[random.Next(Depths.Length)];
 
     /// <summary>Arrays or objects nested <paramref name="depth"/> levels deep (the value itself is level 1).</summary>
-    public static (string Json, string What) Nesting(Random random, int depth)
+    public static (string Json, string What) Nesting(Random random, int depth) => Nesting(depth, objects: random.Next(2) == 0);
+
+    public static (string Json, string What) Nesting(int depth, bool objects)
     {
-        var objects = random.Next(2) == 0;
         var text = new StringBuilder(depth * 6);
         for (var i = 0; i < depth; i++)
         {
