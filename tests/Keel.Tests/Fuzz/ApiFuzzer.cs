@@ -178,7 +178,8 @@ public sealed class ApiFuzzer
 
     /// <summary>
     /// Sends each create route's valid seed once, then reads every list: the tenant then holds one of
-    /// everything, whose ids fill path parameters. A seed Keel refuses is reported: the fuzz would mutate an invalid body.
+    /// everything, whose ids fill path parameters. A written seed Keel refuses is reported: the fuzz
+    /// would mutate an invalid body (one made from the schema of a new route is only a best guess).
     /// </summary>
     async Task PrimeAsync(Random random, Party owner)
     {
@@ -187,7 +188,7 @@ public sealed class ApiFuzzer
             var party = _allowed[route].Contains("owner") ? owner : _admin;
             var seed = SeedBodies.For(route.BodySchema, _surface, random, party.Pool)!;
             var status = await SendAsync(new(party, route, route.Template, new FuzzBody(Encoding.UTF8.GetBytes(seed.ToJsonString()), "application/json", false, "seed"), Purpose.Seed));
-            if (status is not (>= 200 and < 300))
+            if (status is not (>= 200 and < 300) && SeedBodies.IsWritten(route.BodySchema!))
             {
                 _report.Add(new Violation(route.ToString(), "seed body refused", $"{party.Name} {route.Template} {seed.ToJsonString()}", $"{status}"));
             }
