@@ -53,6 +53,11 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
             {
                 return (ErrorCodes.MalformedJson, "The body is not valid UTF-8.", null);
             }
+            // ASP.NET Core reads the body in the Content-Type's charset and throws on one it does not know.
+            if (e is InvalidOperationException && e.Message.Contains("is not a known encoding", StringComparison.Ordinal))
+            {
+                return (ErrorCodes.UnsupportedMediaType, "The Content-Type names a charset that is not a known encoding; send JSON in UTF-8.", null);
+            }
         }
         // A JsonException is the client's only when model binding read it from the body; anywhere else
         // (writing an answer) it is Keel's own failure.

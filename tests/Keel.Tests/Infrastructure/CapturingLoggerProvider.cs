@@ -8,13 +8,16 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<string> Lines { get; } = new();
 
-    public ILogger CreateLogger(string categoryName) => new Capture(categoryName, Lines);
+    /// <summary>The same log entries with their level and exception as objects, for tests that filter by them.</summary>
+    public ConcurrentQueue<CapturedLog> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Capture(categoryName, Lines, Entries);
 
     public void Dispose()
     {
     }
 
-    sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
+    sealed class Capture(string category, ConcurrentQueue<string> lines, ConcurrentQueue<CapturedLog> entries) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull
         {
@@ -24,7 +27,13 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            lines.Enqueue($"{category} {logLevel}: {message} {state} {exception}");
+            entries.Enqueue(new CapturedLog(category, logLevel, message, exception));
+        }
     }
 }
+
+public sealed record CapturedLog(string Category, LogLevel Level, string Message, Exception? Exception);
