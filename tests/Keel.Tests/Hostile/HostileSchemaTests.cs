@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
+using Keel.Tests.Unit;
 using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,26 +17,12 @@ namespace Keel.Tests.Hostile;
 /// </summary>
 public abstract class HostileSchemaTests(HostileProcessFixture fixture)
 {
-    /// <summary>Each level is anyOf of two refs to the next; <paramref name="steppingIn"/> puts each level one array deeper.</summary>
-    static string DoublingChain(int depth, bool steppingIn)
-    {
-        var defs = new StringBuilder();
-        for (var i = 0; i < depth; i++)
-        {
-            var next = $"{{\"$ref\":\"#/$defs/d{i + 1}\"}}";
-            var level = $"{{\"anyOf\":[{next},{next}]}}";
-            defs.Append($"\"d{i}\":{(steppingIn ? $"{{\"items\":{level}}}" : level)},");
-        }
-        defs.Append($"\"d{depth}\":{{\"type\":\"number\"}}");
-        return $"{{\"$defs\":{{{defs}}},\"$ref\":\"#/$defs/d0\"}}";
-    }
-
     public static TheoryData<string> RefusedAtTheDoor() =>
     [
         """{"allOf":[{"$ref":"#"}]}""",
         """{"not":{"$ref":"#"}}""",
         """{"$ref":"#/$defs/nope"}""",
-        DoublingChain(18, steppingIn: false),
+        EventSchemasTests.DoublingChain(18, steppingIn: false),
     ];
 
     [Theory]
@@ -59,7 +45,7 @@ public abstract class HostileSchemaTests(HostileProcessFixture fixture)
 
     public static TheoryData<string, string> CostlyAtPublish() => new()
     {
-        { DoublingChain(18, steppingIn: true), new string('[', 18) + "\"x\"" + new string(']', 18) },
+        { EventSchemasTests.DoublingChain(18, steppingIn: true), new string('[', 18) + "\"x\"" + new string(']', 18) },
         { """{"type":"string","pattern":"^(a+)+$"}""", $"\"{new string('a', 31)}!\"" },
         { """{"type":"object","patternProperties":{"^(a+)+$":{"type":"string"}}}""", $"{{\"{new string('a', 31)}!\":1}}" },
     };

@@ -46,8 +46,11 @@ public sealed class EventSchemasTests : IDisposable
     public void TryCompile_DynamicScopeOtherDialectsOrEmbeddedResources_Refused(string schema) =>
         Assert.NotNull(Refusal(schema));
 
-    /// <summary>The review's 1.3 KB schema: each level is anyOf of two refs to the next, 2^18 branches for one value.</summary>
-    static string DoublingChain(int depth, bool steppingIn)
+    /// <summary>
+    /// The review's 1.3 KB schema: each level is anyOf of two refs to the next, 2^depth branches for one value;
+    /// <paramref name="steppingIn"/> puts each level one array deeper.
+    /// </summary>
+    internal static string DoublingChain(int depth, bool steppingIn)
     {
         var defs = new StringBuilder();
         for (var i = 0; i < depth; i++)
