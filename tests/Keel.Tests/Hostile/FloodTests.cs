@@ -67,7 +67,8 @@ public sealed class FloodTests_Sqlite(SqliteFixture f) : FloodTests(f), IClassFi
 
 public sealed class FloodTests_Postgres(PostgresFixture f) : FloodTests(f), IClassFixture<PostgresFixture>;
 
-/// <summary>Bearer secrets are refused before storage is asked, so one provider tells all.</summary>
+/// <summary>Bearer secrets are refused before storage is asked, so one provider tells all. It measures the heap: alone.</summary>
+[Collection(RunsAlone.Name)]
 public sealed class BearerFloodTests(SqliteFixture fixture) : IClassFixture<SqliteFixture>
 {
     [Fact]
