@@ -1,6 +1,9 @@
+using Keel.Events;
 using Keel.Http;
+using Keel.Jobs;
 using Keel.Keys;
 using Keel.Limits;
+using Keel.Secrets;
 using Keel.Storage;
 using Keel.Tenants;
 using Keel.Usage;
@@ -38,6 +41,9 @@ public static class KeelSetup
         builder.Services.AddKeelProblems();
         builder.Services.AddKeelOpenApi();
         builder.AddStorage();
+        builder.AddSecrets();
+        builder.AddJobs();
+        builder.AddEvents();
         builder.AddObservability();
         builder.AddAuth();
         builder.AddKeys();
@@ -51,7 +57,7 @@ public static class KeelSetup
     static void AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AdminTokens>();
-        builder.Services.AddHostedService<AdminTokens.Bootstrap>();
+        builder.Services.AddSingleton<IStartupTask, AdminTokens.Bootstrap>();
         builder.Services.AddAuthentication(BearerAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
         builder.Services.AddAuthorization(o =>
@@ -87,6 +93,7 @@ public static class KeelSetup
             app.MapKeysApi();
             app.MapWebhooksApi();
             app.MapLimitsApi();
+            app.MapQuotasApi();
             app.MapUsageApi();
             app.MapAnomaliesApi();
         }

@@ -12,7 +12,7 @@ namespace Keel.Http;
 public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFactory scopes, TimeProvider time)
 {
     static readonly TimeSpan Refresh = TimeSpan.FromSeconds(10);
-    readonly string? _configuredHash = options.Value.AdminToken is { Length: > 0 } configured ? Secrets.Hash(configured) : null;
+    readonly string? _configuredHash = options.Value.AdminToken is { Length: > 0 } configured ? BearerSecrets.Hash(configured) : null;
     string? _storedHash;
     DateTimeOffset _readAt = DateTimeOffset.MinValue;
 
@@ -23,7 +23,7 @@ public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFact
     {
         if (_configuredHash is not null)
         {
-            return Secrets.HashesEqual(hash, _configuredHash);
+            return BearerSecrets.HashesEqual(hash, _configuredHash);
         }
         // Only a token shaped like one of ours can be the stored one: no database read for other secrets.
         if (!secret.StartsWith(Prefix + "_", StringComparison.Ordinal))
@@ -38,28 +38,30 @@ public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFact
                 .Select(s => s.Hash).SingleOrDefaultAsync(ct);
             _readAt = time.GetUtcNow();
         }
-        return _storedHash is not null && Secrets.HashesEqual(hash, _storedHash);
+        return _storedHash is not null && BearerSecrets.HashesEqual(hash, _storedHash);
     }
 
     /// <summary>Makes a new admin token, stores its hash (replacing any old one) and returns it.</summary>
     public static async Task<string> RotateAsync(KeelDb db, TimeProvider time, CancellationToken ct)
     {
-        var token = Secrets.New(Prefix);
+        var token = BearerSecrets.New(Prefix);
         var row = await db.PlatformSecrets.SingleOrDefaultAsync(s => s.Name == PlatformSecret.AdminToken, ct);
         if (row is null)
         {
             db.PlatformSecrets.Add(row = new PlatformSecret { Name = PlatformSecret.AdminToken, Hash = "" });
         }
-        row.Hash = Secrets.Hash(token);
+        row.Hash = BearerSecrets.Hash(token);
         row.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
         return token;
     }
 
     /// <summary>At first start with no configured token: generate one and print it, once.</summary>
-    internal sealed class Bootstrap(IServiceProvider services, IOptions<KeelOptions> options, TimeProvider time) : IHostedService
+    internal sealed class Bootstrap(IServiceProvider services, IOptions<KeelOptions> options, TimeProvider time) : IStartupTask
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
+        public int Order => StartupOrder.AdminToken;
+
+        public async Task RunAsync(CancellationToken cancellationToken)
         {
             if (options.Value.AdminToken is { Length: > 0 })
             {
@@ -91,7 +93,5 @@ public sealed class AdminTokens(IOptions<KeelOptions> options, IServiceScopeFact
 
                 """);
         }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,23 +1,23 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Keel.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Http;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;secret&gt;</c>: the platform admin token, or a management
-/// key (through the same in-memory cache as verification, so no database read per request). A
-/// refusal is a 401 problem naming why.
+/// Authenticates <c>Authorization: Bearer &lt;secret&gt;</c>: the platform admin token, or a secret of a kind a
+/// feature registers (<see cref="IBearerCredentials"/>: management keys). A refusal is a 401 problem naming why.
 /// </summary>
 internal sealed class BearerAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder,
-    AdminTokens adminTokens, KeyCache keys, LastUsedTracker lastUsed, TimeProvider time)
+    AdminTokens adminTokens, IEnumerable<IBearerCredentials> kinds)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "Bearer";
     const string FailureItem = "keel.auth.failure";
+    const string Unknown = "The bearer secret is not a known admin token or management key.";
+    readonly IBearerCredentials[] _kinds = [.. kinds];
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -35,35 +35,22 @@ internal sealed class BearerAuthentication(
         {
             return Fail(ErrorCodes.InvalidCredentials, "The Authorization header must be 'Bearer <secret>'.");
         }
-        var hash = Secrets.Hash(secret);
+        var hash = BearerSecrets.Hash(secret);
         if (await adminTokens.IsAdminAsync(secret, hash, Context.RequestAborted))
         {
             return Success([new(KeelClaims.Kind, KeelClaims.PlatformAdmin)]);
         }
-        // Anything else than a management key's shape is refused before the key cache or the database sees it.
-        if (!KeyIssuer.IsManagementKeyShape(secret))
+        foreach (var kind in _kinds)
         {
-            return Fail(ErrorCodes.InvalidCredentials, "The bearer secret is not a known admin token or management key.");
+            var outcome = await kind.AuthenticateAsync(secret, hash, Context.RequestAborted);
+            if (outcome.Recognised)
+            {
+                return outcome.Claims is { } claims
+                    ? Success(claims)
+                    : Fail(outcome.Error!, outcome.Error == ErrorCodes.InvalidCredentials ? Unknown : null);
+            }
         }
-        var key = await keys.GetAsync(hash, Context.RequestAborted);
-        if (key is null || key.Kind != ApiKey.Management || key.Role is null)
-        {
-            return Fail(ErrorCodes.InvalidCredentials, "The bearer secret is not a known admin token or management key.");
-        }
-        switch (key.StateAt(time.GetUtcNow().UtcDateTime))
-        {
-            case KeyState.Revoked:
-                return Fail(ErrorCodes.KeyRevoked, null);
-            case KeyState.Expired:
-                return Fail(ErrorCodes.KeyExpired, null);
-        }
-        lastUsed.Touch(key.TenantId, key.Id);
-        List<Claim> claims =
-        [
-            new(KeelClaims.Kind, KeelClaims.ManagementKey), new(KeelClaims.TenantId, key.TenantId),
-            new(KeelClaims.KeyId, key.Id), new(KeelClaims.Role, key.Role),
-        ];
-        return Success(claims);
+        return Fail(ErrorCodes.InvalidCredentials, Unknown);
     }
 
     static AuthenticateResult Success(List<Claim> claims) =>

@@ -1,3 +1,4 @@
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.EntityFrameworkCore;
@@ -65,6 +66,8 @@ public sealed class ApiKey : IHasId, IRotationScheduled
 
     public const string Client = "client";
     public const string Management = "management";
+
+    public Limits.OwnLimits OwnLimits() => new(RateRequestsPerSecond, RateBurst, QuotaPeriod, QuotaLimit);
 }
 
 internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>

@@ -35,7 +35,7 @@ public sealed class CachedKey
         Meta = key.Meta is null ? null : JsonElement.Parse(key.Meta),
         ExpiresAt = key.ExpiresAt,
         RevokedAt = key.RevokedAt,
-        Limits = global::Keel.Limits.KeyLimits.Of(key, plan),
+        Limits = global::Keel.Limits.KeyLimits.Of(key.OwnLimits(), plan),
         UsageLimited = key.Remaining is not null,
     };
 

@@ -1,4 +1,3 @@
-using Keel.Hosting;
 using Keel.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Keel.Http;
+using Keel.Jobs;
 
 namespace Keel.Keys;
 

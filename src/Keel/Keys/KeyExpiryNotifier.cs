@@ -1,4 +1,5 @@
-using Keel.Webhooks;
+using Keel.Events;
+using Keel.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -11,29 +12,11 @@ namespace Keel.Keys;
 /// Keys already rotated are left out: <c>key.rotated</c> said when they end.
 /// </summary>
 internal sealed partial class KeyExpiryNotifier(
-    IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<KeysOptions> options,
+    IServiceScopeFactory scopes, Outbox outbox, PeriodicJobs jobs, TimeProvider time, IOptions<KeysOptions> options,
     ILogger<KeyExpiryNotifier> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ScanOnceAsync(stoppingToken);
-                await Task.Delay(options.Value.ExpiryScanInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                ScanFailed(logger, e);
-                await Task.Delay(options.Value.ExpiryScanInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        jobs.RunAsync(new JobSchedule("keys.expiry_notices", () => options.Value.ExpiryScanInterval), ScanOnceAsync, stoppingToken);
 
     /// <summary>Announces every key now inside its notice period; returns how many.</summary>
     public Task<int> ScanOnceAsync(CancellationToken ct) => DueRows.ForEachDueAsync(scopes, time,
@@ -47,9 +30,6 @@ internal sealed partial class KeyExpiryNotifier(
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.ExpiryNoticeAt, now), ct),
             key.TenantId, EventTypeNames.KeyExpiring, KeyView.From(key, now), ct),
         (key, e) => NoticeFailed(logger, key.Id, e), ct);
-
-    [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "The key expiry scan failed; trying again at the next interval")]
-    static partial void ScanFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 29, Level = LogLevel.Error, Message = "The expiry notice of key {KeyId} failed; trying again at the next scan")]
     static partial void NoticeFailed(ILogger logger, string keyId, Exception exception);

@@ -24,7 +24,7 @@ public static partial class KeyIssuer
     public static string? PrefixOf(string presented)
     {
         var cut = presented.LastIndexOf('_');
-        if (cut <= 0 || !Secrets.IsRandomPart(presented.AsSpan(cut + 1)))
+        if (cut <= 0 || !BearerSecrets.IsRandomPart(presented.AsSpan(cut + 1)))
         {
             return null;
         }
@@ -35,7 +35,7 @@ public static partial class KeyIssuer
     /// <summary>Whether <paramref name="presented"/> could be a management key: <c>keel_sk_</c> and the random part.</summary>
     public static bool IsManagementKeyShape(string presented) =>
         presented.StartsWith(ManagementPrefix + "_", StringComparison.Ordinal)
-        && Secrets.IsRandomPart(presented.AsSpan(ManagementPrefix.Length + 1));
+        && BearerSecrets.IsRandomPart(presented.AsSpan(ManagementPrefix.Length + 1));
 
     public static (ApiKey Key, string Secret) Issue(
         string tenantId, string kind, string name, string? prefix, string? role, DateTime now,
@@ -43,7 +43,7 @@ public static partial class KeyIssuer
         string? rotatedFromId = null)
     {
         prefix = kind == ApiKey.Management ? ManagementPrefix : prefix ?? DefaultClientPrefix;
-        var secret = Secrets.New(prefix);
+        var secret = BearerSecrets.New(prefix);
         var key = new ApiKey
         {
             Id = Ids.New("key"),
@@ -52,7 +52,7 @@ public static partial class KeyIssuer
             Name = name,
             Prefix = prefix,
             Start = secret[..(prefix.Length + 1 + StartChars)],
-            Hash = Secrets.Hash(secret),
+            Hash = BearerSecrets.Hash(secret),
             OwnerId = ownerId,
             Role = kind == ApiKey.Management ? role : null,
             Scopes = scopes ?? [],

@@ -1,5 +1,7 @@
+using Keel.Events;
+using Keel.Jobs;
+using Keel.Secrets;
 using Keel.Storage;
-using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Keys;
@@ -10,7 +12,7 @@ namespace Keel.Keys;
 /// and the scheduler. A manual rotation's caller shows the successor's secret once; a scheduled one has
 /// nobody to show it to, so it is sealed into the old key's row until fetched once or the grace ends.
 /// </summary>
-public sealed class KeyRotation(Outbox outbox, KeyChangeBus changes, SecretKeeper keeper, TimeProvider time)
+public sealed class KeyRotation(Outbox outbox, KeyChangeBus changes, ISecretSealer sealer, TimeProvider time)
 {
     /// <summary>
     /// Rotates <paramref name="old"/> (read by the caller, tracked or not). With <paramref name="scheduledFor"/>
@@ -36,7 +38,7 @@ public sealed class KeyRotation(Outbox outbox, KeyChangeBus changes, SecretKeepe
         RotationSchedules.Inherit(old, successor, now);
         var graceEnd = now + grace;
         DateTime? oldExpiresAt = old.ExpiresAt is { } e && e < graceEnd ? e : graceEnd;
-        var sealedSecret = scheduledFor is null ? null : keeper.Seal(secret, SuccessorSecretContext(old, successor.Id));
+        var sealedSecret = scheduledFor is null ? null : sealer.SealText(secret, SuccessorSecretContext(old, successor.Id));
 
         // Callers check the key first, but concurrent rotations (two requests, a request and the scheduler)
         // all pass such checks. This conditional update lets exactly one of them claim the key, so a key
@@ -84,7 +86,7 @@ public sealed class KeyRotation(Outbox outbox, KeyChangeBus changes, SecretKeepe
         }
         // Opened before it is cleared: a blob that does not open (a changed master key) fails the request
         // and stays, rather than being destroyed unread.
-        var secret = keeper.Unseal(blob, SuccessorSecretContext(old, successorId));
+        var secret = sealer.OpenText(blob, SuccessorSecretContext(old, successorId));
         var taken = await db.Keys.Where(k => k.TenantId == old.TenantId && k.Id == old.Id && k.SuccessorSecret != null
                 && k.RevokedAt == null && k.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.SuccessorSecret, (byte[]?)null), ct);

@@ -1,5 +1,6 @@
+using Keel.Events;
+using Keel.Jobs;
 using Keel.Storage;
-using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Keys;

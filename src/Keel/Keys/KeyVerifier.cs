@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Keel.Http;
 using Keel.Limits;
-using Keel.Usage;
 
 namespace Keel.Keys;
 
@@ -24,17 +23,17 @@ public sealed record VerifyResult(
 /// <summary>
 /// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes → rate limit →
 /// quota → credits. No database write per request (except spending a usage-limited key's credits);
-/// use is counted in memory (<see cref="UsageCounter"/>, <see cref="LastUsedTracker"/>). A key refused by its rate limit does not spend quota, and a refused
+/// use is counted in memory (<see cref="IVerificationCounter"/>, <see cref="LastUsedTracker"/>). A key refused by its rate limit does not spend quota, and a refused
 /// call spends no credits.
 /// </summary>
 public sealed class KeyVerifier(
-    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, UsageCounter usage, Limiter limiter, PeriodQuotas quotas, KeyCredits credits,
+    KeyCache cache, LastUsedTracker lastUsed, KeyMetrics metrics, IVerificationCounter usage, Limiter limiter, PeriodQuotas quotas, KeyCredits credits,
     TimeProvider time)
 {
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
     {
-        var key = await cache.GetAsync(Secrets.Hash(secret), ct);
+        var key = await cache.GetAsync(BearerSecrets.Hash(secret), ct);
         // One clock read serves the expiry check, the credits' period, the usage minute and last_used_at.
         var now = time.GetUtcNow();
         // Another tenant's key, and a management key, are exactly as unknown as a key that never existed.

@@ -1,9 +1,10 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Keel.Events;
 using Keel.Http;
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tenants;
-using Keel.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

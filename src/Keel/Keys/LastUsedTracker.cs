@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Keel.Jobs;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -81,23 +82,11 @@ public sealed class LastUsedTracker(TimeProvider time)
 }
 
 internal sealed partial class LastUsedFlusher(
-    LastUsedTracker tracker, IServiceScopeFactory scopes, IOptions<KeysOptions> options, TimeProvider time,
+    LastUsedTracker tracker, IServiceScopeFactory scopes, PeriodicJobs jobs, IOptions<KeysOptions> options,
     ILogger<LastUsedFlusher> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.LastUsedFlushInterval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync(stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        jobs.RunAsync(new JobSchedule("keys.last_used", () => options.Value.LastUsedFlushInterval) { WaitFirst = true }, FlushAsync, stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
+using Keel.Events;
 using Keel.Storage;
 using Keel.Tenants;
-using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Keys;
@@ -9,9 +9,16 @@ namespace Keel.Keys;
 /// A tenant keeps an active owner key: its last one cannot be revoked, and the platform admin can issue a
 /// new one (recovery) to a tenant that lost the secrets of all of them.
 /// </summary>
-public sealed class OwnerKeys(Outbox outbox, KeyChangeBus changes, TimeProvider time)
+public sealed class OwnerKeys(Outbox outbox, KeyChangeBus changes, TimeProvider time) : IOwnerKeys
 {
-    public const string RecoveryKeyName = "Recovery owner key";
+    public const string RecoveryKeyName = IOwnerKeys.RecoveryKeyName;
+
+    public ManagementKeySecret AddFirst(KeelDb db, string tenantId, DateTime now)
+    {
+        var (key, secret) = KeyIssuer.Issue(tenantId, ApiKey.Management, "Owner key", null, Roles.Owner, now);
+        db.Keys.Add(key);
+        return new ManagementKeySecret(key.Id, secret);
+    }
 
     /// <summary>Whether <paramref name="key"/> is an active owner key, whose revocation must leave another.</summary>
     public static bool IsActiveOwnerKey(ApiKey key, DateTime now) =>
@@ -34,7 +41,7 @@ public sealed class OwnerKeys(Outbox outbox, KeyChangeBus changes, TimeProvider 
     /// tenant sees that one was made. Null when the tenant is deleted (or being deleted: the lock makes a
     /// concurrent deletion either wait for this key, and revoke it, or win and leave nothing to issue).
     /// </summary>
-    public async Task<(KeyView Key, string Secret)?> IssueRecoveryAsync(KeelDb db, string tenantId, CancellationToken ct)
+    public async Task<ManagementKeySecret?> IssueRecoveryAsync(KeelDb db, string tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -51,7 +58,7 @@ public sealed class OwnerKeys(Outbox outbox, KeyChangeBus changes, TimeProvider 
         outbox.Wake(db, staged);
         // A node may remember "no such key" for this hash.
         await changes.PublishAsync([key.Hash], ct);
-        return (view, secret);
+        return new ManagementKeySecret(key.Id, secret);
     }
 
     // A write that changes nothing still takes the row's lock on PostgreSQL, and SQLite's one write lock.

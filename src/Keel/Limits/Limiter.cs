@@ -1,4 +1,4 @@
-using Keel.Hosting;
+using Keel.Storage;
 using StackExchange.Redis;
 
 namespace Keel.Limits;

@@ -1,3 +1,5 @@
+using Keel.Tenants;
+
 namespace Keel.Limits;
 
 public static class LimitsSetup
@@ -5,6 +7,7 @@ public static class LimitsSetup
     public static IHostApplicationBuilder AddLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TenantLimits>();
+        builder.Services.AddSingleton<ITenantLifecycle>(sp => sp.GetRequiredService<TenantLimits>());
         builder.Services.AddSingleton<LimitsMetrics>();
         builder.Services.AddSingleton<QuotaLedger>();
         // Every node flushes its own in-memory quota counters, whatever its role.
@@ -23,7 +26,6 @@ public static class LimitsSetup
     {
         app.MapRatePlansApi();
         app.MapRateLimitsApi();
-        app.MapQuotasApi();
         return app;
     }
 }

@@ -1,5 +1,5 @@
+using Keel.Events;
 using Keel.Storage;
-using Keel.Webhooks;
 
 namespace Keel.Limits;
 

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Keel.Http;
-using Keel.Keys;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -75,7 +74,7 @@ public static class RatePlansApi
             : Problems.NotFound("rate plan");
 
     static async Task<Results<Ok<RatePlanView>, ProblemHttpResult>> UpdatePlan(
-        string id, UpdateRatePlanRequest body, KeelDb db, ClaimsPrincipal user, TimeProvider time, KeyChangeBus changes,
+        string id, UpdateRatePlanRequest body, KeelDb db, ClaimsPrincipal user, TimeProvider time, IEnumerable<IRatePlanListener> listeners,
         TenantLimits limits, CancellationToken ct)
     {
         var check = new Validation()
@@ -102,8 +101,10 @@ public static class RatePlansApi
         Apply(plan, body.Rate.IsSet, body.Rate.Value, body.Quota.IsSet, body.Quota.Value);
         plan.UpdatedAt = time.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
-        // Keys carry their plan's numbers in every node's cache: evict the keys on this plan.
-        await changes.PublishAsync(await db.Keys.Where(k => k.PlanId == plan.Id).Select(k => k.Hash).ToListAsync(ct), ct);
+        foreach (var listener in listeners)
+        {
+            await listener.PlanChangedAsync(db, plan.Id, ct);
+        }
         limits.ForgetPlans();
         return TypedResults.Ok(RatePlanView.From(plan));
     }

@@ -1,4 +1,5 @@
 using Keel.Storage;
+using Keel.Tenants;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -8,7 +9,7 @@ namespace Keel.Limits;
 /// Each tenant's operator plan, as the API limiter needs it on every request: read once and kept in
 /// memory for <see cref="Ttl"/>. A change made on this node is seen at once; on other nodes within the TTL.
 /// </summary>
-public sealed class TenantLimits(IServiceScopeFactory scopes) : IDisposable
+public sealed class TenantLimits(IServiceScopeFactory scopes) : ITenantLifecycle, IDisposable
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
 
@@ -44,6 +45,14 @@ public sealed class TenantLimits(IServiceScopeFactory scopes) : IDisposable
     }
 
     public void Forget(string tenantId) => _cache.Remove(tenantId);
+
+    void ITenantLifecycle.Changed(string tenantId) => Forget(tenantId);
+
+    Task<Func<CancellationToken, Task>?> ITenantLifecycle.EndAsync(KeelDb db, string tenantId, DateTime now, CancellationToken ct)
+    {
+        Forget(tenantId);
+        return Task.FromResult<Func<CancellationToken, Task>?>(null);
+    }
 
     /// <summary>
     /// A plan changed: every tenant on it must read it again (rare enough to drop everything). The

@@ -1,3 +1,4 @@
+using Keel.Events;
 using Keel.Keys;
 using Keel.Tenants;
 using Keel.Webhooks;
@@ -21,7 +22,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
     public DbSet<WebhookEndpoint> Endpoints => Set<WebhookEndpoint>();
     public DbSet<EndpointSecret> EndpointSecrets => Set<EndpointSecret>();
     public DbSet<EventType> EventTypes => Set<EventType>();
-    public DbSet<WebhookEvent> Events => Set<WebhookEvent>();
+    public DbSet<OutboxEvent> Events => Set<OutboxEvent>();
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<DeliveryAttempt> Attempts => Set<DeliveryAttempt>();
     public DbSet<Usage.KeyUsageCount> KeyUsage => Set<Usage.KeyUsageCount>();
@@ -39,7 +40,7 @@ public abstract class KeelDb(DbContextOptions options) : DbContext(options)
         modelBuilder.ApplyConfiguration(new WebhookEndpointConfiguration());
         modelBuilder.ApplyConfiguration(new EndpointSecretConfiguration());
         modelBuilder.ApplyConfiguration(new EventTypeConfiguration());
-        modelBuilder.ApplyConfiguration(new WebhookEventConfiguration());
+        modelBuilder.ApplyConfiguration(new OutboxEventConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryConfiguration());
         modelBuilder.ApplyConfiguration(new DeliveryAttemptConfiguration());
         modelBuilder.ApplyConfiguration(new Usage.KeyUsageCountConfiguration());

@@ -18,8 +18,8 @@ public static class StorageSetup
             ? sp.GetRequiredService<PostgresKeelDb>()
             : sp.GetRequiredService<SqliteKeelDb>());
         builder.Services.AddScoped<TenantDb>();
-        builder.Services.AddSingleton<JobLeases>();
-        builder.Services.AddHostedService<MigrateOnStart>();
+        builder.Services.AddHostedService<StartupTasks>();
+        builder.Services.AddSingleton<IStartupTask, MigrateOnStart>();
         return builder;
     }
 
@@ -52,12 +52,11 @@ public static class StorageSetup
         }
     }
 
-    sealed class MigrateOnStart(IServiceProvider services, IOptions<StorageOptions> options) : IHostedService
+    sealed class MigrateOnStart(IServiceProvider services, IOptions<StorageOptions> options) : IStartupTask
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            options.Value.MigrateOnStart ? MigrateAsync(services, cancellationToken) : Task.CompletedTask;
+        public int Order => StartupOrder.Migrations;
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task RunAsync(CancellationToken ct) => options.Value.MigrateOnStart ? MigrateAsync(services, ct) : Task.CompletedTask;
     }
 }
 

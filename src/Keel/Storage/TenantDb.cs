@@ -1,3 +1,4 @@
+using Keel.Events;
 using Keel.Http;
 using Keel.Keys;
 using Keel.Webhooks;
@@ -19,7 +20,7 @@ public sealed class TenantDb(KeelDb db, IHttpContextAccessor http)
     public IQueryable<WebhookEndpoint> Endpoints => db.Endpoints.Where(e => e.TenantId == TenantId);
     public IQueryable<EndpointSecret> EndpointSecrets => db.EndpointSecrets.Where(s => s.TenantId == TenantId);
     public IQueryable<EventType> EventTypes => db.EventTypes.Where(t => t.TenantId == TenantId);
-    public IQueryable<WebhookEvent> Events => db.Events.Where(e => e.TenantId == TenantId);
+    public IQueryable<OutboxEvent> Events => db.Events.Where(e => e.TenantId == TenantId);
     public IQueryable<Delivery> Deliveries => db.Deliveries.Where(d => d.TenantId == TenantId);
     public IQueryable<DeliveryAttempt> Attempts => db.Attempts.Where(a => a.TenantId == TenantId);
     public IQueryable<Usage.Anomalies.Anomaly> Anomalies => db.Anomalies.Where(a => a.TenantId == TenantId);

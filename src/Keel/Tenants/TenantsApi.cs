@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Keel.Http;
-using Keel.Keys;
 using Keel.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -43,7 +42,7 @@ public static partial class TenantsApi
             .WithDescription("Revokes all of its keys at once, on every node, and disables its webhook endpoints.").AuthProblems(ErrorCodes.NotFound);
         tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithSummary("Issue a recovery owner key to a tenant")
             .WithDescription("Admin token only, for a tenant that lost the secrets of its owner keys. Answers `{id, key}`; `key` is shown once. " +
-                "The tenant sees it as `key.created` (named \"" + OwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
+"The tenant sees it as `key.created` (named \"" + IOwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
             .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
 
         app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
@@ -52,7 +51,7 @@ public static partial class TenantsApi
     }
 
     static async Task<Results<Created<CreatedTenantView>, ProblemHttpResult>> CreateTenant(
-        CreateTenantRequest body, KeelDb db, TimeProvider time, IOptions<TenantsOptions> options, CancellationToken ct)
+        CreateTenantRequest body, KeelDb db, TimeProvider time, IOptions<TenantsOptions> options, IOwnerKeys owners, CancellationToken ct)
     {
         var check = Check(body.Name, body.Slug, creating: true);
         if (check.Failed)
@@ -71,9 +70,8 @@ public static partial class TenantsApi
         }
         var now = time.GetUtcNow().UtcDateTime;
         var tenant = new Tenant { Id = Ids.New("ten"), Name = body.Name!.Trim(), Slug = body.Slug!, PlanId = planId, CreatedAt = now, UpdatedAt = now };
-        var (key, secret) = KeyIssuer.Issue(tenant.Id, ApiKey.Management, "Owner key", null, Roles.Owner, now);
         db.Tenants.Add(tenant);
-        db.Keys.Add(key);
+        var ownerKey = owners.AddFirst(db, tenant.Id, now);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -83,7 +81,7 @@ public static partial class TenantsApi
             return SlugTaken(body.Slug!); // lost a race for the slug to a concurrent create
         }
         return TypedResults.Created($"/v1/tenants/{tenant.Id}", new CreatedTenantView(
-            tenant.Id, tenant.Name, tenant.Slug, tenant.PlanId, tenant.CreatedAt, tenant.UpdatedAt, new ManagementKeySecret(key.Id, secret)));
+            tenant.Id, tenant.Name, tenant.Slug, tenant.PlanId, tenant.CreatedAt, tenant.UpdatedAt, ownerKey));
     }
 
     static async Task<Ok<Page<TenantView>>> ListTenants(string? limit, string? cursor, KeelDb db, CancellationToken ct) =>
@@ -96,7 +94,7 @@ public static partial class TenantsApi
             : Problems.NotFound("tenant");
 
     static async Task<Results<Ok<TenantView>, ProblemHttpResult>> UpdateTenant(
-        string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, Limits.TenantLimits limits, CancellationToken ct)
+        string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, IEnumerable<ITenantLifecycle> features, CancellationToken ct)
     {
         var check = Check(body.Name, body.Slug, creating: false);
         if (check.Failed)
@@ -130,12 +128,15 @@ public static partial class TenantsApi
         {
             return SlugTaken(tenant.Slug);
         }
-        limits.Forget(tenant.Id);
+        foreach (var feature in features)
+        {
+            feature.Changed(tenant.Id);
+        }
         return TypedResults.Ok(TenantView.From(tenant));
     }
 
     static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(
-        string id, KeelDb db, TimeProvider time, KeyChangeBus changes, CancellationToken ct)
+        string id, KeelDb db, TimeProvider time, IEnumerable<ITenantLifecycle> features, CancellationToken ct)
     {
         if (await Live(db).SingleOrDefaultAsync(t => t.Id == id, ct) is not { } tenant)
         {
@@ -145,22 +146,26 @@ public static partial class TenantsApi
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         tenant.DeletedAt = tenant.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        var hashes = await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null).Select(k => k.Hash).ToListAsync(ct);
-        await db.Keys.Where(k => k.TenantId == id && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now).SetProperty(k => k.UpdatedAt, now), ct);
-        // A deleted tenant's customers get nothing more from it: its endpoints stop, pending deliveries included.
-        await db.Endpoints.Where(e => e.TenantId == id && e.DisabledAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.DisabledAt, now).SetProperty(e => e.DisabledReason, "The tenant was deleted.")
-                .SetProperty(e => e.UpdatedAt, now), ct);
+        List<Func<CancellationToken, Task>> afterCommit = [];
+        foreach (var feature in features)
+        {
+            if (await feature.EndAsync(db, id, now, ct) is { } then)
+            {
+                afterCommit.Add(then);
+            }
+        }
         await tx.CommitAsync(ct);
-        await changes.PublishAsync(hashes, ct);
+        foreach (var then in afterCommit)
+        {
+            await then(ct);
+        }
         return TypedResults.NoContent();
     }
 
     static async Task<Results<Created<ManagementKeySecret>, ProblemHttpResult>> IssueOwnerKey(
-        string id, KeelDb db, OwnerKeys owners, CancellationToken ct) =>
+        string id, KeelDb db, IOwnerKeys owners, CancellationToken ct) =>
         await owners.IssueRecoveryAsync(db, id, ct) is { } issued
-            ? TypedResults.Created($"/v1/keys/{issued.Key.Id}", new ManagementKeySecret(issued.Key.Id, issued.Secret))
+            ? TypedResults.Created($"/v1/keys/{issued.Id}", issued)
             : Problems.NotFound("tenant");
 
     // A list like every other (`{data, next_cursor}`); five roles fit on one page.

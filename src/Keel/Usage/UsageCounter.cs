@@ -9,7 +9,7 @@ namespace Keel.Usage;
 /// (tenant, minute, code, prefix). The hot path is one dictionary lookup and one interlocked increment;
 /// nothing is allocated once a counter exists. <see cref="UsageFlusher"/> writes the counters in batches.
 /// </summary>
-public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> options)
+public sealed class UsageCounter(TimeProvider time, IOptions<UsageOptions> options) : IVerificationCounter
 {
     /// <summary>Prefix of a tried key that is not in Keel's format (nothing of it is kept).</summary>
     public const string MalformedPrefix = "(malformed)";

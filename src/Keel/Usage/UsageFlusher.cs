@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Keel.Jobs;
 using Keel.Storage;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Keel.Usage;
 /// next writes their newer totals.
 /// </summary>
 public sealed partial class UsageFlusher(
-    UsageCounter counter, IServiceScopeFactory scopes, IOptions<UsageOptions> options, TimeProvider time, ILogger<UsageFlusher> logger)
+    UsageCounter counter, IServiceScopeFactory scopes, PeriodicJobs jobs, IOptions<UsageOptions> options, ILogger<UsageFlusher> logger)
     : BackgroundService
 {
     readonly SemaphoreSlim _gate = new(1, 1);
@@ -18,21 +19,8 @@ public sealed partial class UsageFlusher(
     /// <summary>This process's rows: random per start, so two processes (or one restarted) never write the same row.</summary>
     public string NodeId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.FlushInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            await TryFlushAsync(stoppingToken);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        jobs.RunAsync(new JobSchedule("usage.flush", () => options.Value.FlushInterval) { WaitFirst = true }, TryFlushAsync, stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Keel.Jobs;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -10,9 +11,8 @@ namespace Keel.Usage;
 /// <c>RollupLag</c> ago, and recomputed for <see cref="HourRestatement"/> after that; a day once all its hours
 /// are. The marks say how far each is complete, and queries read finer rows beyond them (<see cref="UsageCoverage"/>).
 /// </summary>
-public sealed partial class UsageRollups(
-    IServiceScopeFactory scopes, JobLeases leases, IOptions<UsageOptions> options, TimeProvider time,
-    ILogger<UsageRollups> logger) : BackgroundService
+public sealed class UsageRollups(
+    IServiceScopeFactory scopes, PeriodicJobs jobs, IOptions<UsageOptions> options, TimeProvider time) : BackgroundService
 {
     public const string LeaseName = "usage.rollup";
     /// <summary>Rolled hours are recomputed this long after the mark passed them: a flush that late still counts.</summary>
@@ -22,8 +22,8 @@ public sealed partial class UsageRollups(
     static readonly long Chunk = (long)TimeSpan.FromDays(1).TotalSeconds;
     readonly SemaphoreSlim _gate = new(1, 1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leases.RunWhileHeldAsync(
-        LeaseName, () => options.Value.RollupInterval, time, RunOnceAsync, e => RunFailed(logger, e), stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        jobs.RunAsync(new JobSchedule(LeaseName, () => options.Value.RollupInterval) { Leased = true }, RunOnceAsync, stoppingToken);
 
     /// <summary>One rollup and retention pass (the caller holds the lease).</summary>
     public async Task RunOnceAsync(CancellationToken ct)
@@ -96,7 +96,4 @@ public sealed partial class UsageRollups(
         _gate.Dispose();
         base.Dispose();
     }
-
-    [LoggerMessage(EventId = 81, Level = LogLevel.Error, Message = "The usage rollup failed; trying again at the next interval")]
-    static partial void RunFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,5 @@
-using Keel.Hosting;
+using Keel.Jobs;
+using Keel.Keys;
 
 namespace Keel.Usage;
 
@@ -8,6 +9,7 @@ public static class UsageSetup
     {
         builder.Services.AddOptions<UsageOptions>().BindConfiguration("Keys:Usage").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<UsageCounter>();
+        builder.Services.AddSingleton<IVerificationCounter>(sp => sp.GetRequiredService<UsageCounter>());
         builder.Services.AddScoped<UsageQueries>();
         // Every node flushes what it counted, whatever its role; one worker rolls up.
         builder.Services.AddSingleton<UsageFlusher>();

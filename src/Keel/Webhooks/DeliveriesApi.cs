@@ -1,3 +1,4 @@
+using Keel.Events;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;

@@ -1,3 +1,4 @@
+using Keel.Events;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -56,7 +57,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         d.HasIndex(x => new { x.TenantId, x.EventId });
         d.HasIndex(x => new { x.TenantId, x.EndpointId, x.Id });
         d.HasIndex(x => new { x.TenantId, x.Status, x.Id });
-        d.HasOne<WebhookEvent>().WithMany().HasForeignKey(x => new { x.TenantId, x.EventId }).OnDelete(DeleteBehavior.Cascade);
+        d.HasOne<OutboxEvent>().WithMany().HasForeignKey(x => new { x.TenantId, x.EventId }).OnDelete(DeleteBehavior.Cascade);
         d.HasOne<WebhookEndpoint>().WithMany().HasForeignKey(x => new { x.TenantId, x.EndpointId }).OnDelete(DeleteBehavior.Cascade);
     }
 }

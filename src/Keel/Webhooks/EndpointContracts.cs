@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Keel.Http;
-using Keel.Keys;
+using Keel.Jobs;
 
 namespace Keel.Webhooks;
 

@@ -1,5 +1,6 @@
+using Keel.Events;
 using Keel.Http;
-using Keel.Keys;
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;

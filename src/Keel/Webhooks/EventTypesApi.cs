@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Keel.Events;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Keel.Events;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
@@ -13,7 +14,7 @@ public sealed record PublishEventRequest(string? Type, JsonElement? Payload, str
 
 public sealed record EventView(string Id, string Type, JsonElement Payload, DateTime Timestamp, string? IdempotencyKey)
 {
-    public static EventView From(WebhookEvent e) => new(e.Id, e.Type, JsonElement.Parse(e.Payload), e.CreatedAt, e.IdempotencyKey);
+    public static EventView From(OutboxEvent e) => new(e.Id, e.Type, JsonElement.Parse(e.Payload), e.CreatedAt, e.IdempotencyKey);
 }
 
 public static class EventsApi
@@ -92,7 +93,7 @@ public static class EventsApi
     }
 
     /// <summary>The event that holds the key, if it is young enough; an older holder gives the key up.</summary>
-    static async Task<WebhookEvent?> FindByIdempotencyKeyAsync(TenantDb tenant, string key, DateTime notBefore, CancellationToken ct)
+    static async Task<OutboxEvent?> FindByIdempotencyKeyAsync(TenantDb tenant, string key, DateTime notBefore, CancellationToken ct)
     {
         var holder = await tenant.Events.AsNoTracking().SingleOrDefaultAsync(e => e.IdempotencyKey == key, ct);
         if (holder is null || holder.CreatedAt >= notBefore)
@@ -104,7 +105,7 @@ public static class EventsApi
         return null;
     }
 
-    static Accepted<EventView> Replayed(HttpContext http, WebhookEvent first)
+    static Accepted<EventView> Replayed(HttpContext http, OutboxEvent first)
     {
         http.Response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Accepted($"/v1/events/{first.Id}", EventView.From(first));

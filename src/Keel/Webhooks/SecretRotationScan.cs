@@ -1,4 +1,5 @@
-using Keel.Keys;
+using Keel.Events;
+using Keel.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Keel.Webhooks;

@@ -1,4 +1,4 @@
-using Keel.Keys;
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.EntityFrameworkCore;

@@ -1,91 +1,86 @@
+using Keel.Jobs;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Keel.Webhooks;
 
 /// <summary>
-/// Deletes attempts, finished deliveries and events older than <c>Webhooks:Retention</c>. Every
-/// statement removes at most <c>Webhooks:RetentionBatchSize</c> rows found by a range on the primary
-/// key (tenant, then the time-ordered id), so it never scans or locks a whole table; an event is kept
-/// while one of its deliveries is still pending. Endpoint secrets go as soon as their grace has ended.
+/// Deletes attempts, finished deliveries and events older than <c>Webhooks:Retention</c>, and endpoint secrets
+/// whose grace has ended. One worker node runs it (the <c>webhooks.retention</c> lease). Each statement removes
+/// at most <c>Webhooks:RetentionBatchSize</c> rows of one table across all tenants, so it never holds a lock for
+/// long and a pass costs a few statements, not a few per tenant; an event is kept while one of its deliveries
+/// is still pending.
 /// </summary>
-internal sealed partial class WebhookRetention(
-    IServiceScopeFactory scopes, TimeProvider time, IOptions<WebhooksOptions> options, ILogger<WebhookRetention> logger) : BackgroundService
+internal sealed class WebhookRetention(
+    IServiceScopeFactory scopes, PeriodicJobs jobs, TimeProvider time, IOptions<WebhooksOptions> options) : BackgroundService
 {
+    public const string Job = "webhooks.retention";
     static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                await Task.Delay(Interval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                RetentionFailed(logger, e);
-                await Task.Delay(Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        jobs.RunAsync(new JobSchedule(Job, () => Interval) { Leased = true }, RunOnceAsync, stoppingToken);
 
-    /// <summary>One pass over every tenant; returns the rows deleted.</summary>
+    /// <summary>One pass (the caller holds the lease); returns the rows deleted.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var cutoff = time.GetUtcNow().UtcDateTime - options.Value.Retention;
-        var batch = options.Value.RetentionBatchSize;
-        string[] tenants;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            tenants = await scope.ServiceProvider.GetRequiredService<KeelDb>().Tenants.Select(t => t.Id).ToArrayAsync(ct);
-        }
-        var deleted = 0;
         var now = time.GetUtcNow().UtcDateTime;
-        foreach (var tenant in tenants)
+        var cutoff = now - options.Value.Retention;
+        var floors = new Floors(Ids.Floor("att", cutoff), Ids.Floor("dlv", cutoff), Ids.Floor("msg", cutoff), now, options.Value.RetentionBatchSize);
+        var deleted = 0;
+        foreach (var statement in Statements)
         {
-            // A rotated-out secret signs nothing after its grace ends: its key material goes then, not with the endpoint.
-            deleted += await DeleteAllAsync(db => db.EndpointSecrets
-                .Where(x => x.TenantId == tenant && x.ExpiresAt != null && x.ExpiresAt <= now)
-                .OrderBy(x => x.Id).Take(batch), ct);
-            var attempts = Ids.Floor("att", cutoff);
-            deleted += await DeleteAllAsync(db => db.Attempts
-                .Where(a => a.TenantId == tenant && string.Compare(a.Id, attempts) < 0)
-                .OrderBy(a => a.Id).Take(batch), ct);
-            var deliveries = Ids.Floor("dlv", cutoff);
-            deleted += await DeleteAllAsync(db => db.Deliveries
-                .Where(d => d.TenantId == tenant && string.Compare(d.Id, deliveries) < 0 && d.Status != Delivery.Pending)
-                .OrderBy(d => d.Id).Take(batch), ct);
-            var events = Ids.Floor("msg", cutoff);
-            deleted += await DeleteAllAsync(db => db.Events
-                .Where(e => e.TenantId == tenant && string.Compare(e.Id, events) < 0
-                    && !db.Deliveries.Any(d => d.TenantId == tenant && d.EventId == e.Id && d.Status == Delivery.Pending))
-                .OrderBy(e => e.Id).Take(batch), ct);
+            int n;
+            do
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                n = await statement(scope.ServiceProvider.GetRequiredService<KeelDb>(), floors, ct);
+                deleted += n;
+            }
+            while (n == floors.Batch);
         }
         return deleted;
     }
 
-    async Task<int> DeleteAllAsync<T>(Func<KeelDb, IQueryable<T>> batchOf, CancellationToken ct)
-    {
-        var total = 0;
-        while (true)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var n = await batchOf(scope.ServiceProvider.GetRequiredService<KeelDb>()).ExecuteDeleteAsync(ct);
-            total += n;
-            if (n == 0)
-            {
-                return total;
-            }
-        }
-    }
+    sealed record Floors(string Attempts, string Deliveries, string Events, DateTime Now, int Batch);
 
-    [LoggerMessage(EventId = 48, Level = LogLevel.Error, Message = "Webhook retention pass failed; trying again at the next interval")]
-    static partial void RetentionFailed(ILogger logger, Exception exception);
+    delegate Task<int> Statement(KeelDb db, Floors floors, CancellationToken ct);
+
+    static readonly Statement[] Statements =
+    [
+        // A rotated-out secret signs nothing after its grace ends: its key material goes then, not with the endpoint.
+        (db, f, ct) => db.Database.IsNpgsql()
+            ? AcrossTenantsAsync(db, "webhook_endpoint_secrets", "r.expires_at <= @floor", f.Now, f.Batch, ct)
+            : db.EndpointSecrets.Where(x => x.ExpiresAt != null && x.ExpiresAt <= f.Now).Take(f.Batch).ExecuteDeleteAsync(ct),
+        (db, f, ct) => db.Database.IsNpgsql()
+            ? AcrossTenantsAsync(db, "webhook_attempts", "r.id < @floor", f.Attempts, f.Batch, ct)
+            : db.Attempts.Where(a => string.Compare(a.Id, f.Attempts) < 0).Take(f.Batch).ExecuteDeleteAsync(ct),
+        (db, f, ct) => db.Database.IsNpgsql()
+            ? AcrossTenantsAsync(db, "webhook_deliveries", "r.id < @floor AND r.status <> 'pending'", f.Deliveries, f.Batch, ct)
+            : db.Deliveries.Where(d => string.Compare(d.Id, f.Deliveries) < 0 && d.Status != Delivery.Pending).Take(f.Batch).ExecuteDeleteAsync(ct),
+        (db, f, ct) => db.Database.IsNpgsql()
+            ? AcrossTenantsAsync(db, "webhook_events", "r.id < @floor AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d " +
+                "WHERE d.tenant_id = r.tenant_id AND d.event_id = r.id AND d.status = 'pending')", f.Events, f.Batch, ct)
+            : db.Events.Where(e => string.Compare(e.Id, f.Events) < 0
+                && !db.Deliveries.Any(d => d.TenantId == e.TenantId && d.EventId == e.Id && d.Status == Delivery.Pending))
+                .Take(f.Batch).ExecuteDeleteAsync(ct),
+    ];
+
+    /// <summary>
+    /// One batch from every tenant at once. These tables have no index on <c>id</c> alone (their keys lead with
+    /// the tenant), so the rows are found by a range on the primary key per tenant, joined laterally; SQLite,
+    /// one node with no such join, lets the statement scan instead.
+    /// </summary>
+    static Task<int> AcrossTenantsAsync(KeelDb db, string table, string condition, object floor, int batch, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(AcrossTenants(table, condition), [new NpgsqlParameter("floor", floor), new NpgsqlParameter("batch", batch)], ct);
+
+    // Table and condition are constants of this class; the values are parameters.
+    static string AcrossTenants(string table, string condition) => $"""
+        DELETE FROM {table} x USING (
+            SELECT v.tenant_id, v.id FROM tenants t CROSS JOIN LATERAL (
+                SELECT r.tenant_id, r.id FROM {table} r WHERE r.tenant_id = t.id AND {condition} ORDER BY r.id LIMIT @batch) v
+            LIMIT @batch) d
+        WHERE x.tenant_id = d.tenant_id AND x.id = d.id
+        """;
 }

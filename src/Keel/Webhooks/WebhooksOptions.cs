@@ -69,12 +69,6 @@ public sealed class WebhooksOptions
     /// </summary>
     public bool StoreResponsesFromAllowedNetworks { get; set; }
 
-    /// <summary>Base64 of the 32-byte key that encrypts endpoint secrets. When unset, <see cref="MasterKeyFile"/> is used (and created).</summary>
-    public string? MasterKey { get; set; }
-
-    /// <summary>Where the master key is kept when <see cref="MasterKey"/> is unset; created with mode 0600.</summary>
-    public string MasterKeyFile { get; set; } = ".keel/master.key";
-
     /// <summary>The default grace period of a secret rotation.</summary>
     public TimeSpan DefaultSecretGrace { get; set; } = TimeSpan.FromHours(24);
 

@@ -24,7 +24,7 @@ public abstract class ApiFuzzTests(Provider provider, ITestOutputHelper output)
         {
             // Endpoints point at addresses nobody serves: the dispatcher stays off, the fuzz is about the API.
             ["Webhooks:DispatcherEnabled"] = "false",
-            ["Webhooks:MasterKey"] = WebhookFixture.MasterKey,
+            ["Keel:MasterKey"] = WebhookFixture.MasterKey,
         }, s => s.AddSingleton<ILoggerProvider>(captured));
         try
         {

@@ -13,7 +13,7 @@ public sealed class ShutdownTests
         var node = await WebhookFixture.StartNodeAsync(Provider.Sqlite);
         try
         {
-            await using var process = await WorkerProcess.StartAsync(node, new Dictionary<string, string?> { ["Webhooks:MasterKey"] = WebhookFixture.MasterKey });
+            await using var process = await WorkerProcess.StartAsync(node, new Dictionary<string, string?> { ["Keel:MasterKey"] = WebhookFixture.MasterKey });
 
             var exitCode = await process.TerminateAsync(times: 2);
 

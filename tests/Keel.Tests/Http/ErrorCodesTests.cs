@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Keel.Http;
+using Keel.Tests.Infrastructure;
 
 namespace Keel.Tests.Http;
 
@@ -38,7 +38,7 @@ public sealed class ErrorCodesTests
     [Fact]
     public void ErrorsDoc_InRepository_MatchesTheCatalog()
     {
-        var path = Path.Combine(RepositoryRoot(), "docs", "errors.md");
+        var path = Path.Combine(RepositoryFiles.Root(), "docs", "errors.md");
         var stale = "docs/errors.md is stale or missing: run `dotnet run --project src/Keel -- errors-doc > docs/errors.md` from the repository root.";
 
         Assert.True(File.Exists(path), stale);
@@ -53,24 +53,5 @@ public sealed class ErrorCodesTests
 
         Assert.Equal(ErrorCodes.All.Count, markdown.Split('\n').Count(l => l.StartsWith("| `", StringComparison.Ordinal)));
         Assert.All(ErrorCodes.All, e => Assert.Contains($"| `{e.Code}` | {e.Status} | {e.Title} |", markdown, StringComparison.Ordinal));
-    }
-
-    /// <summary>
-    /// The folder holding Keel.slnx, above the test binaries; when they were built elsewhere
-    /// (<c>--artifacts-path</c>), above this source file.
-    /// </summary>
-    static string RepositoryRoot([CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source) }.OfType<string>().Where(s => s.Length > 0))
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Keel.slnx")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-        throw new InvalidOperationException($"No Keel.slnx above {AppContext.BaseDirectory} or {source}.");
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Keel.Keys;
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,5 @@
 using System.Net;
-using Keel.Keys;
+using Keel.Jobs;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +28,7 @@ public sealed class RotationSchedulerClusterTests : IAsyncLifetime
         {
             ["Keys:RotationScanInterval"] = "00:01:00",
             ["Webhooks:DispatcherEnabled"] = "false",
-            ["Webhooks:MasterKey"] = WebhookFixture.MasterKey,
+            ["Keel:MasterKey"] = WebhookFixture.MasterKey,
         };
         First = new KeelNode(Provider.Postgres, _db, KeelFixture.AdminToken, settings, s => s.AddSingleton<TimeProvider>(_time));
         Second = new KeelNode(Provider.Postgres, _db, KeelFixture.AdminToken, settings, s => s.AddSingleton<TimeProvider>(_time));

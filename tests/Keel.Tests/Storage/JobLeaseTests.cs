@@ -1,3 +1,4 @@
+using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Webhooks;

@@ -14,7 +14,7 @@ public sealed class PrivateFilesTests : IDisposable
         var folder = Path.Combine(_root, ".keel");
         var database = Path.Combine(folder, "keel.db");
         await using (var node = new KeelNode(Provider.Sqlite, $"Data Source={database}", KeelFixture.AdminToken,
-            new Dictionary<string, string?> { ["Webhooks:MasterKeyFile"] = Path.Combine(folder, "master.key") }))
+            new Dictionary<string, string?> { ["Keel:MasterKeyFile"] = Path.Combine(folder, "master.key") }))
         {
             using var admin = node.ClientWith(KeelFixture.AdminToken);
             (await admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();

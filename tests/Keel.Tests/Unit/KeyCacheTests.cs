@@ -75,7 +75,7 @@ public sealed class KeyCacheTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task GetAsync_UnknownHashThenCreated_NotFoundUntilEvicted()
     {
-        var hash = Keel.Http.Secrets.Hash("acme_live_not_yet");
+        var hash = Keel.Http.BearerSecrets.Hash("acme_live_not_yet");
         Assert.Null(await _cache.GetAsync(hash, default));
 
         await AddKeyAsync(hash);
@@ -153,7 +153,7 @@ public sealed class KeyCacheTests : IAsyncLifetime, IDisposable
             Hash = hash,
         });
         await db.SaveChangesAsync();
-        return hash ?? Keel.Http.Secrets.Hash(secret);
+        return hash ?? Keel.Http.BearerSecrets.Hash(secret);
     }
 
     async Task RevokeInDatabaseAsync(string hash)

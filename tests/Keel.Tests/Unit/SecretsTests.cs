@@ -15,7 +15,7 @@ public sealed class SecretsTests
         // 24 random bytes = 192 bits; 33 base-62 digits hold up to 196.5 bits.
         for (var i = 0; i < 200; i++)
         {
-            var secret = Secrets.New(prefix);
+            var secret = BearerSecrets.New(prefix);
 
             Assert.StartsWith(prefix + "_", secret, StringComparison.Ordinal);
             Assert.Equal(prefix.Length + 1 + 33, secret.Length);
@@ -26,7 +26,7 @@ public sealed class SecretsTests
     [Fact]
     public void New_1000Secrets_AllDistinct()
     {
-        var secrets = Enumerable.Range(0, 1000).Select(_ => Secrets.New("acme")).ToList();
+        var secrets = Enumerable.Range(0, 1000).Select(_ => BearerSecrets.New("acme")).ToList();
 
         Assert.Equal(1000, secrets.Distinct(StringComparer.Ordinal).Count());
     }
@@ -35,7 +35,7 @@ public sealed class SecretsTests
     public void New_ManySecrets_UseTheWholeAlphabetInEveryPosition()
     {
         // A fixed-width encoding that padded or truncated would leave some positions constant.
-        var bodies = Enumerable.Range(0, 2000).Select(_ => Secrets.New("k")[2..]).ToList();
+        var bodies = Enumerable.Range(0, 2000).Select(_ => BearerSecrets.New("k")[2..]).ToList();
 
         for (var position = 0; position < 33; position++)
         {
@@ -49,13 +49,13 @@ public sealed class SecretsTests
     [InlineData("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")]
     public void Hash_KnownVector_LowercaseHexSha256(string secret, string expected)
     {
-        Assert.Equal(expected, Secrets.Hash(secret));
+        Assert.Equal(expected, BearerSecrets.Hash(secret));
     }
 
     [Fact]
     public void Hash_AnySecret_64LowercaseHexChars()
     {
-        var hash = Secrets.Hash(Secrets.New("acme"));
+        var hash = BearerSecrets.Hash(BearerSecrets.New("acme"));
 
         Assert.Equal(64, hash.Length);
         Assert.All(hash, c => Assert.Contains(c, "0123456789abcdef"));
@@ -64,19 +64,19 @@ public sealed class SecretsTests
     [Fact]
     public void HashesEqual_SameHash_True()
     {
-        var secret = Secrets.New("acme");
+        var secret = BearerSecrets.New("acme");
 
-        Assert.True(Secrets.HashesEqual(Secrets.Hash(secret), Secrets.Hash(secret)));
+        Assert.True(BearerSecrets.HashesEqual(BearerSecrets.Hash(secret), BearerSecrets.Hash(secret)));
     }
 
     [Fact]
     public void HashesEqual_DifferentSecretsOrLengths_False()
     {
-        var a = Secrets.Hash("abc");
+        var a = BearerSecrets.Hash("abc");
 
-        Assert.False(Secrets.HashesEqual(a, Secrets.Hash("abd")));
-        Assert.False(Secrets.HashesEqual(a, a[..63]));
-        Assert.False(Secrets.HashesEqual(a, a.ToUpperInvariant()));
-        Assert.False(Secrets.HashesEqual(a, ""));
+        Assert.False(BearerSecrets.HashesEqual(a, BearerSecrets.Hash("abd")));
+        Assert.False(BearerSecrets.HashesEqual(a, a[..63]));
+        Assert.False(BearerSecrets.HashesEqual(a, a.ToUpperInvariant()));
+        Assert.False(BearerSecrets.HashesEqual(a, ""));
     }
 }

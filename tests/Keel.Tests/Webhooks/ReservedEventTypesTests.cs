@@ -1,6 +1,6 @@
 using System.Net;
+using Keel.Events;
 using Keel.Tests.Infrastructure;
-using Keel.Webhooks;
 
 namespace Keel.Tests.Webhooks;
 

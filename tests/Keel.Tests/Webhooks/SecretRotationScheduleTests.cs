@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Keel.Keys;
+using Keel.Jobs;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Keys;
 using Microsoft.Extensions.DependencyInjection;

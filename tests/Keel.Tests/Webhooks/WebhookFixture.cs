@@ -34,7 +34,7 @@ public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
             ["Webhooks:PollInterval"] = "00:00:00.2",
             ["Webhooks:AttemptTimeout"] = "00:00:05",
             ["Webhooks:LeaseDuration"] = "00:00:10",
-            ["Webhooks:MasterKey"] = MasterKey,
+            ["Keel:MasterKey"] = MasterKey,
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>())
         {

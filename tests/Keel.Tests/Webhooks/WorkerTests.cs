@@ -262,16 +262,26 @@ public abstract class WorkerTests(Provider provider)
             {
                 dropped.Add((await tenant.Owner.PublishAsync("drop.me", new { i })).Str("id"));
             }
+            // A second tenant's old rows go in the same statements: retention batches across tenants.
+            var other = await KeelFixture.NewTenantAsync(node, admin);
+            await other.Owner.CreateEndpointAsync(receiver, new { event_types = new[] { "drop.*" } }, "drop");
+            var otherDropped = new List<string>();
+            for (var i = 0; i < 12; i++)
+            {
+                otherDropped.Add((await other.Owner.PublishAsync("drop.me", new { i })).Str("id"));
+            }
             var kept = (await tenant.Owner.PublishAsync("keep.me", new { })).Str("id");
-            await Eventually.TrueAsync(() => receiver.Requests.Count >= 26);
+            await Eventually.TrueAsync(() => receiver.Requests.Count >= 38);
             await tenant.Owner.WaitForDeliveryAsync(dropped[^1], "succeeded");
+            await other.Owner.WaitForDeliveryAsync(otherDropped[^1], "succeeded");
             var keptDelivery = (await tenant.Owner.DeliveriesOfAsync(kept)).Single();
             await Task.Delay(1500);
 
             var deleted = await node.Services.GetRequiredService<WebhookRetention>().RunOnceAsync(CancellationToken.None);
 
-            Assert.True(deleted >= 75, $"{deleted} rows deleted"); // 25 events, their 25 deliveries and 25 attempts
+            Assert.True(deleted >= 111, $"{deleted} rows deleted"); // 37 events, their 37 deliveries and 37 attempts
             Assert.Equal([kept], (await (await tenant.Owner.GetAsync("/v1/events")).Json(HttpStatusCode.OK)).Ids());
+            Assert.Empty((await (await other.Owner.GetAsync("/v1/events")).Json(HttpStatusCode.OK)).Ids());
             await (await tenant.Owner.GetAsync($"/v1/events/{dropped[0]}")).Problem(HttpStatusCode.NotFound, "resource.not_found");
             Assert.Equal("pending", (await (await tenant.Owner.GetAsync($"/v1/deliveries/{keptDelivery.Str("id")}")).Json(HttpStatusCode.OK)).Str("status"));
             Assert.Equal(0, await node.Services.GetRequiredService<WebhookRetention>().RunOnceAsync(CancellationToken.None));

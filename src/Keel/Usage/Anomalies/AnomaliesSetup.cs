@@ -1,4 +1,4 @@
-using Keel.Hosting;
+using Keel.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Usage.Anomalies;

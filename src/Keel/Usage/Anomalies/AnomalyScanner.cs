@@ -1,6 +1,7 @@
+using Keel.Events;
+using Keel.Jobs;
 using Keel.Keys;
 using Keel.Storage;
-using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ namespace Keel.Usage.Anomalies;
 /// repeated scan add nothing.
 /// </summary>
 internal sealed partial class AnomalyScanner(
-    IServiceScopeFactory scopes, AnomalyMonitor monitor, JobLeases leases, Outbox outbox, TimeProvider time,
+    IServiceScopeFactory scopes, AnomalyMonitor monitor, PeriodicJobs jobs, Outbox outbox, TimeProvider time,
     IOptions<AnomaliesOptions> options, IOptions<UsageOptions> usage, ILogger<AnomalyScanner> logger) : BackgroundService
 {
     const long Minute = (long)Granularity.Minute;
@@ -28,8 +29,8 @@ internal sealed partial class AnomalyScanner(
     long? _next;
     readonly SemaphoreSlim _gate = new(1, 1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leases.RunWhileHeldAsync(
-        "anomalies", () => options.Value.ScanInterval, time, ScanAsync, e => ScanFailed(logger, e), stoppingToken, notHeld: Forget);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => jobs.RunAsync(
+        new JobSchedule("anomalies", () => options.Value.ScanInterval) { Leased = true, NotHeld = Forget }, ScanAsync, stoppingToken);
 
     /// <summary>Drops the detector state and the scan position, as when another node held the lease.</summary>
     internal void Forget()
@@ -147,9 +148,6 @@ internal sealed partial class AnomalyScanner(
         _gate.Dispose();
         base.Dispose();
     }
-
-    [LoggerMessage(EventId = 90, Level = LogLevel.Warning, Message = "Anomaly scan failed")]
-    static partial void ScanFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 91, Level = LogLevel.Information,
         Message = "Anomaly in tenant {TenantId}: {Kind} {KeyId} observed {Observed}, expected {Low}..{High}")]

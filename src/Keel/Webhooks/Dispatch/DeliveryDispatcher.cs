@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Keel.Events;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -149,7 +150,7 @@ internal sealed partial class DeliveryDispatcher(
     }
 
     /// <summary><c>{"type", "timestamp", "data"}</c>, made once per event and shared by its endpoints.</summary>
-    static byte[] Body(WebhookEvent e)
+    static byte[] Body(OutboxEvent e)
     {
         using var buffer = new MemoryStream(e.Payload.Length + 128);
         using (var json = new Utf8JsonWriter(buffer))

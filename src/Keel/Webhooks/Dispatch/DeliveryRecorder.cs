@@ -1,3 +1,4 @@
+using Keel.Events;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -774,7 +774,7 @@ namespace Keel.Storage.Migrations.Postgres
                     b.ToTable("webhook_endpoints", (string)null);
                 });
 
-            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
                 {
                     b.Property<string>("TenantId")
                         .HasMaxLength(40)
@@ -845,7 +845,7 @@ namespace Keel.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasConstraintName("fk_webhook_deliveries_webhook_endpoints_tenant_id_endpoint_id");
 
-                    b.HasOne("Keel.Webhooks.WebhookEvent", null)
+                    b.HasOne("Keel.Events.OutboxEvent", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "EventId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -893,7 +893,7 @@ namespace Keel.Storage.Migrations.Postgres
                         .HasConstraintName("fk_webhook_endpoints_tenants_tenant_id");
                 });
 
-            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
                 {
                     b.HasOne("Keel.Tenants.Tenant", null)
                         .WithMany()

@@ -833,7 +833,7 @@ namespace Keel.Storage.Migrations.Sqlite
                     b.ToTable("webhook_endpoints", (string)null);
                 });
 
-            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
                 {
                     b.Property<string>("TenantId")
                         .HasMaxLength(40)
@@ -904,7 +904,7 @@ namespace Keel.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasConstraintName("fk_webhook_deliveries_webhook_endpoints_tenant_id_endpoint_id");
 
-                    b.HasOne("Keel.Webhooks.WebhookEvent", null)
+                    b.HasOne("Keel.Events.OutboxEvent", null)
                         .WithMany()
                         .HasForeignKey("TenantId", "EventId")
                         .OnDelete(DeleteBehavior.Cascade)
@@ -952,7 +952,7 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasConstraintName("fk_webhook_endpoints_tenants_tenant_id");
                 });
 
-            modelBuilder.Entity("Keel.Webhooks.WebhookEvent", b =>
+            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
                 {
                     b.HasOne("Keel.Tenants.Tenant", null)
                         .WithMany()

@@ -1,8 +1,8 @@
+using Keel.Events;
 using Keel.Storage;
-using Keel.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
-namespace Keel.Keys;
+namespace Keel.Jobs;
 
 /// <summary>
 /// The batch loop and the notice claim that the scans over due rows share: key expiry notices, and the rotation

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Keel.Hosting;
+namespace Keel.Storage;
 
 public sealed class RedisOptions
 {

@@ -1,12 +1,9 @@
 using System.Collections.Frozen;
 using System.Security.Claims;
-using Keel.Tenants;
+using Keel.Http;
 using Microsoft.AspNetCore.Authorization;
 
-namespace Keel.Http;
-
-/// <summary>A route's required permission; each permission is a policy of the same name.</summary>
-public sealed record PermissionRequirement(string Permission) : IAuthorizationRequirement;
+namespace Keel.Tenants;
 
 /// <summary>
 /// Grants a permission from the caller's role, looked up in <see cref="Roles.Grants"/>. The principal
@@ -29,7 +26,7 @@ public static class PermissionClaims
 {
     // The admin token manages tenants and the operator's rate plans that limit them.
     static readonly FrozenSet<string> PlatformAdmin = FrozenSet.Create(
-        Tenants.Permissions.TenantsManage, Tenants.Permissions.PlansRead, Tenants.Permissions.PlansWrite);
+        Keel.Tenants.Permissions.TenantsManage, Keel.Tenants.Permissions.PlansRead, Keel.Tenants.Permissions.PlansWrite);
 
     /// <summary>What the authenticated caller may do: the admin token manages tenants; a key, what its role grants.</summary>
     public static FrozenSet<string> Permissions(this ClaimsPrincipal user) => user.FindFirstValue(KeelClaims.Kind) switch

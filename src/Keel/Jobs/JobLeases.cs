@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using Keel.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Keel.Storage;
+namespace Keel.Jobs;
 
 /// <summary>
 /// Hands out leases for periodic jobs (rotation, rollups, anomaly scans) so exactly one node runs each.
@@ -17,41 +18,6 @@ public sealed class JobLeases(IOptions<StorageOptions> storage)
     public JobLease For(string job) => storage.Value.IsPostgres
         ? new JobLease(job, storage.Value.EffectiveConnectionString)
         : new JobLease(job, connectionString: null);
-
-    /// <summary>
-    /// The loop of a leased job: runs <paramref name="run"/> now and every <paramref name="interval"/> while this node
-    /// holds <paramref name="job"/>'s lease, until <paramref name="ct"/> stops it. <paramref name="notHeld"/> runs when
-    /// a check finds the lease elsewhere; a failing run goes to <paramref name="failed"/> and the loop goes on.
-    /// </summary>
-    public async Task RunWhileHeldAsync(
-        string job, Func<TimeSpan> interval, TimeProvider time, Func<CancellationToken, Task> run, Action<Exception> failed,
-        CancellationToken ct, Action? notHeld = null)
-    {
-        await using var lease = For(job);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                if (await lease.IsHeldAsync(ct))
-                {
-                    await run(ct);
-                }
-                else
-                {
-                    notHeld?.Invoke();
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                failed(e);
-            }
-            await Task.Delay(interval(), time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
 }
 
 /// <summary>

@@ -3,10 +3,10 @@ using Keel.Tenants;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Keel.Webhooks;
+namespace Keel.Events;
 
 /// <summary>A published event (the outbox row). Its id is the <c>webhook-id</c> of every delivery of it.</summary>
-public sealed class WebhookEvent : IHasId
+public sealed class OutboxEvent : IHasId
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -18,9 +18,9 @@ public sealed class WebhookEvent : IHasId
     public DateTime CreatedAt { get; init; }
 }
 
-internal sealed class WebhookEventConfiguration : IEntityTypeConfiguration<WebhookEvent>
+internal sealed class OutboxEventConfiguration : IEntityTypeConfiguration<OutboxEvent>
 {
-    public void Configure(EntityTypeBuilder<WebhookEvent> e)
+    public void Configure(EntityTypeBuilder<OutboxEvent> e)
     {
         e.ToTable("webhook_events");
         e.HasKey(x => new { x.TenantId, x.Id });

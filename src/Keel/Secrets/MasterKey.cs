@@ -1,25 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Keel.Webhooks;
+namespace Keel.Secrets;
 
-/// <summary>The key that <see cref="SecretProtector"/> encrypts webhook secrets with.</summary>
+/// <summary>The platform master key, which <see cref="SecretProtector"/> seals secrets with.</summary>
 internal static class MasterKey
 {
-    const string Setting = "Webhooks:MasterKey";
     const int KeyBytes = 32;
 
     /// <summary>
     /// The configured key if there is one, otherwise the key in <paramref name="filePath"/>, which is
-    /// created (mode 0600) with a new random key the first time.
+    /// created (mode 0600) with a new random key the first time. <paramref name="setting"/> names the
+    /// configured key's setting in the error.
     /// </summary>
     /// <exception cref="InvalidOperationException">The setting or the file does not hold the base64 of 32 bytes.</exception>
-    public static byte[] Load(string? configuredBase64, string filePath)
+    public static byte[] Load(string? configuredBase64, string filePath, string setting = "Keel:MasterKey")
     {
         if (!string.IsNullOrEmpty(configuredBase64))
         {
             return Decode(configuredBase64)
-                ?? throw new InvalidOperationException($"{Setting} must be the base64 of exactly {KeyBytes} bytes.");
+                ?? throw new InvalidOperationException($"{setting} must be the base64 of exactly {KeyBytes} bytes.");
         }
 
         ArgumentException.ThrowIfNullOrEmpty(filePath);
@@ -34,7 +34,7 @@ internal static class MasterKey
             Thread.Sleep(10);
         }
         return Decode(File.ReadAllText(filePath))
-            ?? throw new InvalidOperationException($"The webhook master key file '{filePath}' must hold the base64 of exactly {KeyBytes} bytes.");
+            ?? throw new InvalidOperationException($"The master key file '{filePath}' must hold the base64 of exactly {KeyBytes} bytes.");
     }
 
     /// <summary>A new key written to <paramref name="filePath"/>, or null if another process created the file first.</summary>
@@ -74,6 +74,8 @@ internal static class MasterKey
             return key;
         }
     }
+
+    public static bool IsValid(string base64) => Decode(base64) is not null;
 
     static byte[]? Decode(string base64)
     {

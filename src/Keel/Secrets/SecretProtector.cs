@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Keel.Webhooks;
+namespace Keel.Secrets;
 
 /// <summary>
-/// Encrypts webhook secrets at rest with AES-256-GCM. A blob is
+/// Encrypts secrets at rest with AES-256-GCM. A blob is
 /// <c>version (1) | nonce (12) | tag (16) | ciphertext</c>.
 /// </summary>
 internal sealed class SecretProtector
@@ -52,7 +52,7 @@ internal sealed class SecretProtector
         ArgumentNullException.ThrowIfNull(associatedData);
         if (blob.Length < HeaderBytes || blob[0] != Version)
         {
-            throw new CryptographicException("Not a protected webhook secret of a known version.");
+            throw new CryptographicException("Not a sealed secret of a known version.");
         }
 
         var plaintext = new byte[blob.Length - HeaderBytes];

@@ -1,11 +1,11 @@
 using Keel.Http;
-using Keel.Keys;
+using Keel.Limits;
 using Keel.Storage;
 using Keel.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
-namespace Keel.Limits;
+namespace Keel.Keys;
 
 public sealed record KeyQuotaUsageView(string KeyId, string? PlanId, QuotaUsageView Quota);
 
@@ -35,7 +35,7 @@ public static class QuotasApi
         List<KeyQuotaUsageView> data = [];
         foreach (var key in keys.Data)
         {
-            if (KeyLimits.Of(key, key.PlanId is null ? null : keyPlans.GetValueOrDefault(key.PlanId)) is { HasQuota: true } limits)
+            if (KeyLimits.Of(key.OwnLimits(), key.PlanId is null ? null : keyPlans.GetValueOrDefault(key.PlanId)) is { HasQuota: true } limits)
             {
                 data.Add(new(key.Id, key.PlanId, await quotas.UsageAsync(tenant.TenantId, key.Id, limits.QuotaPeriod!, limits.QuotaLimit!.Value, ct)));
             }

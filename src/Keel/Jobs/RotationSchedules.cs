@@ -1,6 +1,6 @@
 using Keel.Http;
 
-namespace Keel.Keys;
+namespace Keel.Jobs;
 
 /// <summary>The <c>rotation</c> object of a request, on client keys and on webhook endpoints.</summary>
 public sealed record RotationSpec(int? EveryDays, int? GracePeriodSeconds, int? NotifyDaysBefore);

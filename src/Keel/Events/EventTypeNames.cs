@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Keel.Webhooks;
+namespace Keel.Events;
 
 /// <summary>Event-type names, the filters endpoints subscribe with, and the types Keel itself publishes.</summary>
 public static partial class EventTypeNames

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Keel.Webhooks;
+using Keel.Secrets;
 
-namespace Keel.Tests.Webhooks;
+namespace Keel.Tests.Secrets;
 
 public sealed class SecretProtectorTests
 {

@@ -1,4 +1,4 @@
-namespace Keel.Keys;
+namespace Keel.Jobs;
 
 /// <summary>
 /// One kind of scheduled rotation (API keys, webhook secrets), run by <see cref="RotationScheduler"/>

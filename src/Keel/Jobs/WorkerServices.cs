@@ -1,7 +1,7 @@
 using Keel.Http;
 using Microsoft.Extensions.Options;
 
-namespace Keel.Hosting;
+namespace Keel.Jobs;
 
 /// <summary>
 /// Background work that only worker nodes run (<c>--role worker</c> or <c>all</c>). The service itself is always

@@ -5,7 +5,7 @@ using System.Text;
 namespace Keel.Http;
 
 /// <summary>Making, hashing and comparing bearer secrets. A secret is never stored or logged.</summary>
-public static class Secrets
+public static class BearerSecrets
 {
     const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     static readonly System.Buffers.SearchValues<char> Base62Chars = System.Buffers.SearchValues.Create(Base62);

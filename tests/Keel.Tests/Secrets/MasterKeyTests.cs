@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Keel.Webhooks;
+using Keel.Secrets;
 
-namespace Keel.Tests.Webhooks;
+namespace Keel.Tests.Secrets;
 
 public sealed class MasterKeyTests : IDisposable
 {
@@ -31,7 +31,7 @@ public sealed class MasterKeyTests : IDisposable
 
         var error = Assert.Throws<InvalidOperationException>(() => MasterKey.Load(configured, KeyFile));
 
-        Assert.Contains("Webhooks:MasterKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Keel:MasterKey", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(KeyFile));
     }
 
@@ -42,7 +42,7 @@ public sealed class MasterKeyTests : IDisposable
     {
         var error = Assert.Throws<InvalidOperationException>(() => MasterKey.Load(configured, KeyFile));
 
-        Assert.Contains("Webhooks:MasterKey", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Keel:MasterKey", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

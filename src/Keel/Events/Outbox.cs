@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Keel.Storage;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Events;
+
+/// <summary>
+/// The transactional outbox. <c>StageAsync</c> adds an event, and each consumer's rows for it (a webhook
+/// delivery per subscribed endpoint), to the caller's unit of work, so they commit (or not) with the change
+/// that caused them: there is no moment where a change is saved and its event is not. Consumers find their
+/// rows in their tables; <c>Wake</c> only makes them look sooner.
+/// </summary>
+public sealed class Outbox(TimeProvider time, IEnumerable<IOutboxConsumer> consumers, IOptions<JsonOptions> json)
+{
+    readonly IOutboxConsumer[] _consumers = [.. consumers];
+
+    /// <summary>Stages Keel's own event (<c>key.created</c>, ...) with a payload serialised as the API would.</summary>
+    public Task<StagedEvent> StageAsync(KeelDb db, string tenantId, string type, object payload, CancellationToken ct) =>
+        StageAsync(db, tenantId, type, JsonSerializer.Serialize(payload, payload.GetType(), json.Value.SerializerOptions), null, ct);
+
+    public async Task<StagedEvent> StageAsync(KeelDb db, string tenantId, string type, string payloadJson, string? idempotencyKey, CancellationToken ct)
+    {
+        var ev = new OutboxEvent
+        {
+            Id = Ids.New("msg"),
+            TenantId = tenantId,
+            Type = type,
+            Payload = payloadJson,
+            IdempotencyKey = idempotencyKey,
+            CreatedAt = Microseconds(time.GetUtcNow().UtcDateTime),
+        };
+        db.Events.Add(ev);
+        var work = 0;
+        foreach (var consumer in _consumers)
+        {
+            work += await consumer.StageAsync(db, ev, ct);
+        }
+        return new StagedEvent(ev, work);
+    }
+
+    /// <summary>After the commit: wakes every consumer, on this node and, where the consumer can, on the others.</summary>
+    public void Wake(KeelDb db)
+    {
+        foreach (var consumer in _consumers)
+        {
+            consumer.Wake(db);
+        }
+    }
+
+    /// <summary>Wakes consumers only if the staged event gave them work.</summary>
+    public void Wake(KeelDb db, StagedEvent staged)
+    {
+        if (staged.Deliveries > 0)
+        {
+            Wake(db);
+        }
+    }
+
+    /// <summary>PostgreSQL keeps microseconds: the time the API answers with is the time it will read back.</summary>
+    static DateTime Microseconds(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);
+}
+
+/// <summary>A staged event and how many rows its consumers staged with it (webhook deliveries).</summary>
+public sealed record StagedEvent(OutboxEvent Event, int Deliveries);
