@@ -53,7 +53,7 @@ public sealed class StormScenario
             await Console.Error.WriteLineAsync($"bench storm: {problem}");
             return 2;
         }
-        // A bound for a hung run, far above the expected time (deliveries at 500/s or more, each phase's stall timeout once).
+        // A bound for a hung run, far above the expected time: deliveries at 250/s, each phase's stall timeout once.
         var deliveries = (long)(s.Events + s.Warmup) * s.Endpoints;
         using var watchdog = Watchdog.Start(TimeSpan.FromMinutes(10)
             + (s.Repeat * (TimeSpan.FromSeconds((deliveries / 250.0) + (3 * s.LagSeconds)) + (3 * StallTimeout))));

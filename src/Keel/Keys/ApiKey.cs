@@ -77,7 +77,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         key.ToTable("api_keys");
         // The primary key leads with the tenant: every query starts from the tenant, and with a plain
         // (id) key PostgreSQL may walk ids newest first and filter out other tenants' rows, which is
-        // 200 ms behind a burst of another tenant's million keys (docs/benchmarks.md, Pagination).
+        // slow behind another tenant's burst of keys (docs/benchmarks.md, Pagination).
         key.HasKey(k => new { k.TenantId, k.Id });
         key.Property(k => k.Id).HasMaxLength(40);
         key.Property(k => k.TenantId).HasMaxLength(40);

@@ -6,9 +6,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Keel.Storage;
 
 /// <summary>
-/// Inserts that must not take a tenant past a cap. Counting and then inserting overshoots when creates race (16 concurrent
-/// creates passed a cap of 1,000 by 12), so the count and the save run in one transaction that creates of the same kind for
-/// the same tenant take in turns: on PostgreSQL behind a transaction-scoped advisory lock on (tenant, kind); on SQLite a
+/// Inserts that must not take a tenant past a cap. Counting and then inserting overshoots when creates race
+/// (docs/security.md), so the count and the save run in one transaction that creates of the same kind for the
+/// same tenant take in turns: on PostgreSQL behind a transaction-scoped advisory lock on (tenant, kind); on SQLite a
 /// write transaction begins IMMEDIATE, which already admits one writer at a time. Counting the rows themselves, rather than
 /// keeping a counter, leaves nothing to drift when rows are deleted by other paths.
 /// </summary>

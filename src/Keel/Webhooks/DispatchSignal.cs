@@ -14,8 +14,8 @@ public sealed partial class DispatchSignal(IOptions<WebhooksOptions> options, IL
 {
     /// <summary>
     /// How long a NOTIFY waits for other publishes to share it. Every NOTIFY takes PostgreSQL's one
-    /// notification-queue lock at commit: one per publish made 16 publishers queue on it (docs/benchmarks.md,
-    /// Webhook storm). Other nodes hear of a publish at most this much later; this node's own
+    /// notification-queue lock at commit: one per publish made concurrent publishers queue on it
+    /// (docs/benchmarks-history.md, Webhook storm). Other nodes hear of a publish at most this much later; this node's own
     /// dispatcher is woken at once.
     /// </summary>
     static readonly TimeSpan NotifyWindow = TimeSpan.FromMilliseconds(5);

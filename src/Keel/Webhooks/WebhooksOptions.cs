@@ -7,7 +7,7 @@ public sealed class WebhooksOptions
 {
     /// <summary>
     /// Delays before the 2nd, 3rd, ... attempt; after the last one a delivery is dead. Svix's schedule,
-    /// which spreads 8 attempts over about a day and a half.
+    /// which spreads 8 attempts over about 28 hours.
     /// </summary>
     public List<TimeSpan> RetrySchedule { get; set; } = [];
 

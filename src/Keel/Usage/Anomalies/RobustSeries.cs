@@ -20,7 +20,8 @@ namespace Keel.Usage.Anomalies;
 /// alarms again only on a bigger surprise): NAB charges every false alarm and counts one detection per window, and a
 /// person wants one alarm per incident.</item>
 /// </list>
-/// State: about 30 numbers, 24 hour slots and 16 surprise counts, some 430 bytes, whatever the number of values seen.
+/// State: about 30 numbers, 24 hour slots and 16 surprise counts, whatever the number of values seen (its size per series
+/// is in docs/benchmarks.md, Cost for 100,000 series).
 /// </summary>
 internal sealed class RobustSeries(AnomaliesOptions options) : IAnomalySeries
 {

@@ -32,12 +32,10 @@ internal static class DeliveryClaims
                 RETURNING *
                 """).AsNoTracking().ToListAsync(ct);
         }
-        // A claim must walk the due index in order and stop at the limit; reading every due delivery and
-        // sorting them costs as much as the backlog is long (175-340 ms instead of 13-24 ms per 500 in a
-        // 13,000-70,000 backlog in the storm benchmark). During a storm the statistics lag behind the table,
-        // the planner expects a few dozen due rows and picks the sort, so sorting is ruled out here. For the
-        // same reason the endpoint is checked in a scalar subquery, which cannot become a hash join: an
-        // endpoints table too small ever to be auto-analyzed misled the planner into one.
+        // A claim must walk the due index in order and stop at the limit: reading and sorting every due delivery
+        // costs as much as the backlog is long. During a storm the statistics lag behind the table and the planner
+        // picks the sort, so sorting is ruled out; the endpoint is checked in a scalar subquery, which cannot become
+        // the hash join that a never-analyzed endpoints table led it into (docs/benchmarks-history.md, Webhook storm).
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_sort = off", ct);
         // SKIP LOCKED: concurrent workers take disjoint rows instead of queueing behind each other.

@@ -9,8 +9,8 @@ namespace Keel.Webhooks;
 /// A batch of outcomes written on PostgreSQL in one statement over arrays (<c>unnest</c>): an UPDATE of
 /// the deliveries, fenced by the lease token as the change tracker's UPDATE is, and an INSERT of the
 /// attempts of the deliveries it updated. The tracker sends a statement per row, each parsed and planned
-/// on its own, and tracks two entities per outcome; in the storm benchmark that made the single recorder
-/// fall tens of seconds behind the sends, towards the lease after which a delivery is sent again.
+/// on its own, and tracks two entities per outcome; under a storm that left the single recorder far behind the
+/// sends, towards the lease after which a delivery is sent again (docs/benchmarks-history.md, Webhook storm).
 /// The rows are the tracker's: the same columns and values (a null in <c>attempt_count</c>, <c>status</c>,
 /// <c>round_failures</c> or <c>next_attempt_at</c> leaves that column, and those that go with it, as they
 /// are), and an outcome whose lease was taken over writes nothing, its attempt included.
