@@ -7,7 +7,8 @@ namespace Keel.Bench;
 /// <summary>The storm scenario's results as Markdown: throughput against the baseline, lag, where the time went, the targets.</summary>
 internal static class StormReport
 {
-    const double ThroughputTarget = 5000;
+    const double ThroughputTarget = 6000;
+    const int LagTargetRate = 300;
     static readonly TimeSpan LagTarget = TimeSpan.FromMilliseconds(250);
 
     public static string Markdown(StormRun run)
@@ -148,10 +149,10 @@ internal static class StormReport
         var asTarget = s.Events == 100_000 && s.Endpoints == 10 && s.IsPostgres;
         text.AppendLine(CultureInfo.InvariantCulture, $"Targets (medians of the repeats){(asTarget ? "" : "; this run's settings differ from the target's (100,000 events x 10 endpoints on PostgreSQL), so it only indicates")}:").AppendLine();
         text.AppendLine(new MarkdownTable("target", "measured", "baseline in the same run", "met")
-            .Row("Webhook storm: >= 5,000 deliveries/s sustained on 2 cores", $"{sustained:F0} deliveries/s (middle 80%), {ratio:F2} x the baseline",
+            .Row("Webhook storm: >= 6,000 deliveries/s sustained on 2 cores", $"{sustained:F0} deliveries/s (middle 80%), {ratio:F2} x the baseline",
                 $"{baseline:F0} plain POSTs/s", Met(sustained >= ThroughputTarget))
-            .Row($"publish-to-first-attempt p99 < 250 ms at {s.Rate} events/s", $"{Ms(lagP99)} ms ({s.LagEndpoints} endpoint(s) per event)",
-                $"publish request p99 {Ms(publishP99)} ms", Met(lagP99 < LagTarget && s.Rate >= 500))
+            .Row($"publish-to-first-attempt p99 < 250 ms at {LagTargetRate} events/s to all endpoints (this run: {s.Rate} events/s)", $"{Ms(lagP99)} ms ({s.LagEndpoints} endpoint(s) per event)",
+                $"publish request p99 {Ms(publishP99)} ms", Met(lagP99 < LagTarget && s.Rate >= LagTargetRate && !s.LagToOne))
             .Row("every (event, endpoint) arrives", $"{missing} missing, {duplicates} duplicates", "-", Met(missing == 0))
             .ToString());
     }

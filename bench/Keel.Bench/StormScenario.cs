@@ -78,7 +78,7 @@ public sealed class StormScenario
                 ["Webhooks:StoreResponsesFromAllowedNetworks"] = "true",
                 ["Webhooks:MaxConcurrency"] = s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // A key of this run only: no master key file is written anywhere.
-                ["Webhooks:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["Keel:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             };
             using var commands = s.KeelProcess ? null : new DbCommandCounter();
             await using var inProcess = s.KeelProcess ? null : await KeelServer.StartAsync(settings, ct);

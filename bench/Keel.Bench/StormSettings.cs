@@ -19,7 +19,7 @@ public sealed record StormSettings(
         Description = "Run Keel as a separate process (dotnet keel.dll serve --role all) instead of in the bench's process",
     };
     static readonly Option<int> RepeatOption = LoadSettings.Bounded("--repeat", "Repeats of the throughput phase, its baseline and the lag phase", 1, 1, 10);
-    static readonly Option<int> RateOption = LoadSettings.Bounded("--rate", "Events per second of the open-loop lag phase", 500, 1, 10_000);
+    static readonly Option<int> RateOption = LoadSettings.Bounded("--rate", "Events per second of the open-loop lag phase", 300, 1, 10_000);
     static readonly Option<int> LagSecondsOption = LoadSettings.Bounded("--lag-seconds", "Seconds of the lag phase", 20, 1, 600);
     static readonly Option<string> LagEndpointsOption = new("--lag-endpoints")
     {
