@@ -35,10 +35,10 @@ internal sealed partial class KeyChangeListener(
             catch (RedisException e)
             {
                 ChannelLost(logger, "redis", e);
-                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
-        await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     // The cache is kept while the channel is down, so verification rides out a database outage on

@@ -38,7 +38,7 @@ internal static class PostgresListener
             catch (Exception e)
             {
                 lost(e);
-                await Task.Delay(TimeSpan.FromSeconds(1), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

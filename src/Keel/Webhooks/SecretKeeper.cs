@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Keel.Secrets;
 using Keel.Storage;
 
@@ -30,6 +31,28 @@ public sealed class SecretKeeper(ISecretSealer sealer)
 
     /// <summary>The raw key bytes of a stored secret.</summary>
     public byte[] Open(EndpointSecret row) => sealer.Open(row.Ciphertext, row.EndpointId);
+
+    /// <summary>
+    /// The raw keys of <paramref name="rows"/>, in order; false when any does not decrypt (sealed under
+    /// another master key, or damaged): a delivery is never signed with fewer secrets than its endpoint has.
+    /// </summary>
+    public bool TryOpen(IReadOnlyList<EndpointSecret> rows, out byte[][] keys)
+    {
+        keys = new byte[rows.Count][];
+        try
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                keys[i] = Open(rows[i]);
+            }
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            keys = [];
+            return false;
+        }
+    }
 
     /// <summary>A stored secret as its owner was shown it: <c>whsec_</c> + base64.</summary>
     public string Reveal(EndpointSecret row) => WebhookSecret.Format(Open(row));

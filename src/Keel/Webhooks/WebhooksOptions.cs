@@ -46,7 +46,7 @@ public sealed class WebhooksOptions
     [Range(1, 5000)]
     public int ClaimBatchSize { get; set; } = 500;
 
-    /// <summary>Attempts in flight at once on one worker.</summary>
+    /// <summary>Deliveries one worker holds at once: in flight, or sent with their outcome not yet recorded.</summary>
     [Range(1, 10000)]
     public int MaxConcurrency { get; set; } = 512;
 

@@ -11,4 +11,8 @@ public static class AttemptErrors
     public const string DestinationForbidden = "webhooks.destination_forbidden";
     public const string SendFailed = "webhooks.send_failed";
     public const string NoSecret = "webhooks.no_secret";
+    /// <summary>A live signing secret of the endpoint does not decrypt with the worker's master key.</summary>
+    public const string SecretUnreadable = "webhooks.secret_unreadable";
+    /// <summary>Signing or sending failed in Keel itself; the worker's log has the exception.</summary>
+    public const string InternalError = "webhooks.internal_error";
 }

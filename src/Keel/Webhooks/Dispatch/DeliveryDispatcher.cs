@@ -9,22 +9,28 @@ namespace Keel.Webhooks;
 
 /// <summary>
 /// The worker that delivers webhooks. It claims due deliveries in batches (a lease per delivery, see
-/// <see cref="DeliveryClaims"/>), sends up to <c>Webhooks:MaxConcurrency</c> at once and hands the
-/// outcomes to a writer that records them in batches. It claims only as many as it has free slots,
-/// so no lease ticks away in a local queue. Woken by <see cref="DispatchSignal"/>, polling as a backstop.
+/// <see cref="DeliveryClaims"/>), sends them and hands the outcomes to a writer that records them in
+/// batches. A delivery holds one of <c>Webhooks:MaxConcurrency</c> slots from its claim until its outcome
+/// is recorded, and only as many are claimed as there are free slots: no lease ticks away in a local
+/// queue, and a recorder that falls behind slows the claims. Woken by <see cref="DispatchSignal"/>,
+/// polling as a backstop.
 /// </summary>
 internal sealed partial class DeliveryDispatcher(
     IServiceScopeFactory scopes, DispatchSignal signal, DeliverySender sender, DeliveryRecorder recorder,
-    EndpointRateLimiter limiter, SecretKeeper keeper, TimeProvider time, IOptions<WebhooksOptions> options,
+    EndpointRateLimiter limiter, TimeProvider time, IOptions<WebhooksOptions> options, WebhookMetrics metrics,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
-    readonly Channel<AttemptOutcome> _outcomes = Channel.CreateUnbounded<AttemptOutcome>(new() { SingleReader = true });
+    // Never full: each outcome in it holds a slot. Bounded all the same, so a broken count shows as a stall, not as memory.
+    readonly Channel<AttemptOutcome> _outcomes = Channel.CreateBounded<AttemptOutcome>(
+        new BoundedChannelOptions(options.Value.MaxConcurrency) { SingleReader = true });
+    int _recording; // taken from the channel by the writer, not yet recorded
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         var slots = new SemaphoreSlim(o.MaxConcurrency, o.MaxConcurrency);
-        var writer = Task.Run(() => WriteOutcomesAsync(CancellationToken.None), CancellationToken.None);
+        metrics.ObserveUnrecordedOutcomes(() => _outcomes.Reader.Count + Volatile.Read(ref _recording));
+        var writer = Task.Run(() => WriteOutcomesAsync(slots, CancellationToken.None), CancellationToken.None);
         List<Task> inFlight = [];
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -53,11 +59,11 @@ internal sealed partial class DeliveryDispatcher(
             {
                 // The database is down or a row is poisonous: log, breathe, go on. Leases bring back what was claimed.
                 ClaimFailed(logger, e);
-                await Task.Delay(o.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(o.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
         // Let attempts in flight finish and their outcomes be written; what does not make it is re-sent after its lease.
-        await Task.WhenAll(inFlight).WaitAsync(o.AttemptTimeout, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(inFlight).WaitAsync(o.AttemptTimeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _outcomes.Writer.TryComplete();
         await writer;
     }
@@ -79,36 +85,26 @@ internal sealed partial class DeliveryDispatcher(
             .Where(e => tenantIds.Contains(e.TenantId) && endpointIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
         var secretRows = await db.EndpointSecrets.AsNoTracking()
             .Where(s => endpointIds.Contains(s.EndpointId) && (s.ExpiresAt == null || s.ExpiresAt > now)).ToListAsync(ct);
-        // The current secret first, then the rotated-out ones still in their grace period, newest first.
+        // The current secret first, then the rotated-out ones still in their grace period, newest first. Each
+        // delivery opens them itself, so one that does not decrypt fails only the deliveries of its endpoint.
         var secrets = secretRows.GroupBy(s => s.EndpointId).ToDictionary(g => g.Key,
-            g => (IReadOnlyList<byte[]>)[.. g.OrderBy(s => s.ExpiresAt is null ? 0 : 1).ThenByDescending(s => s.Id, StringComparer.Ordinal).Select(keeper.Open)]);
+            g => (IReadOnlyList<EndpointSecret>)[.. g.OrderBy(s => s.ExpiresAt is null ? 0 : 1).ThenByDescending(s => s.Id, StringComparer.Ordinal)]);
         var events = await db.Events.AsNoTracking()
             .Where(e => tenantIds.Contains(e.TenantId) && eventIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
         var bodies = events.Values.ToDictionary(e => e.Id, Body);
         return new ClaimedBatch(batch, endpoints, secrets, bodies);
     }
 
+    /// <summary>Sends one delivery and hands its outcome to the writer, which frees its slot once it is recorded.</summary>
     async Task SendAsync(Delivery delivery, ClaimedBatch batch, SemaphoreSlim slots, CancellationToken ct)
     {
         try
         {
-            var now = time.GetUtcNow().UtcDateTime;
-            if (!batch.Endpoints.TryGetValue(delivery.EndpointId, out var endpoint) || !batch.Bodies.TryGetValue(delivery.EventId, out var body))
+            if (await AttemptAsync(delivery, batch, ct) is { } outcome)
             {
-                return; // Deleted since the claim (cascade): nothing to send, nothing to record.
-            }
-            if (!endpoint.Enabled)
-            {
-                await _outcomes.Writer.WriteAsync(new AttemptOutcome(delivery, null, OutcomeKind.Deferred, now), ct);
+                await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None);
                 return;
             }
-            if (await limiter.AcquireAsync(endpoint, now, ct) is { } later)
-            {
-                await _outcomes.Writer.WriteAsync(new AttemptOutcome(delivery, null, OutcomeKind.Deferred, later), ct);
-                return;
-            }
-            var outcome = await sender.SendAsync(delivery, endpoint, batch.Secrets.GetValueOrDefault(delivery.EndpointId) ?? [], body, ct);
-            await _outcomes.Writer.WriteAsync(outcome, CancellationToken.None);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -118,14 +114,30 @@ internal sealed partial class DeliveryDispatcher(
         {
             SendFailed(logger, delivery.Id, e);
         }
-        finally
-        {
-            slots.Release();
-        }
+        slots.Release();
     }
 
-    /// <summary>Writes outcomes as they come, many per transaction when many are waiting.</summary>
-    async Task WriteOutcomesAsync(CancellationToken ct)
+    /// <summary>The outcome to record, or null when there is nothing to record.</summary>
+    async Task<AttemptOutcome?> AttemptAsync(Delivery delivery, ClaimedBatch batch, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!batch.Endpoints.TryGetValue(delivery.EndpointId, out var endpoint) || !batch.Bodies.TryGetValue(delivery.EventId, out var body))
+        {
+            return null; // Deleted since the claim (cascade): nothing to send, nothing to record.
+        }
+        if (!endpoint.Enabled)
+        {
+            return new AttemptOutcome(delivery, null, OutcomeKind.Deferred, now);
+        }
+        if (await limiter.AcquireAsync(endpoint, now, ct) is { } later)
+        {
+            return new AttemptOutcome(delivery, null, OutcomeKind.Deferred, later);
+        }
+        return await sender.SendAsync(delivery, endpoint, batch.Secrets.GetValueOrDefault(delivery.EndpointId) ?? [], body, ct);
+    }
+
+    /// <summary>Writes outcomes as they come, many per transaction when many are waiting, then frees their slots.</summary>
+    async Task WriteOutcomesAsync(SemaphoreSlim slots, CancellationToken ct)
     {
         var reader = _outcomes.Reader;
         List<AttemptOutcome> batch = [];
@@ -135,6 +147,7 @@ internal sealed partial class DeliveryDispatcher(
             {
                 batch.Add(outcome);
             }
+            Volatile.Write(ref _recording, batch.Count);
             try
             {
                 await recorder.RecordAsync(batch, ct);
@@ -143,8 +156,10 @@ internal sealed partial class DeliveryDispatcher(
             {
                 // The database is away: the leases run out and the deliveries are sent again, same webhook-id.
                 RecordFailed(logger, batch.Count, e);
-                await Task.Delay(options.Value.PollInterval, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(options.Value.PollInterval, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+            Volatile.Write(ref _recording, 0);
+            slots.Release(batch.Count);
             batch.Clear();
         }
     }
@@ -166,7 +181,8 @@ internal sealed partial class DeliveryDispatcher(
     }
 
     sealed record ClaimedBatch(
-        List<Delivery> Batch, Dictionary<string, WebhookEndpoint> Endpoints, Dictionary<string, IReadOnlyList<byte[]>> Secrets, Dictionary<string, byte[]> Bodies)
+        List<Delivery> Batch, Dictionary<string, WebhookEndpoint> Endpoints, Dictionary<string, IReadOnlyList<EndpointSecret>> Secrets,
+        Dictionary<string, byte[]> Bodies)
     {
         public static readonly ClaimedBatch Empty = new([], [], [], []);
     }

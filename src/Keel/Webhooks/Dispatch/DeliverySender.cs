@@ -6,13 +6,18 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
-/// <summary>Sends one attempt: signs the body, posts it with a timeout, and judges the answer.</summary>
-internal sealed class DeliverySender(
-    WebhookClient client, TimeProvider time, IOptions<WebhooksOptions> options, WebhookMetrics metrics)
+/// <summary>
+/// Sends one attempt: opens the endpoint's secrets, signs the body, posts it with a timeout, and judges the
+/// answer. Whatever goes wrong on the way is a failed attempt of this delivery alone, retried on the schedule.
+/// </summary>
+internal sealed partial class DeliverySender(
+    WebhookClient client, SecretKeeper keeper, TimeProvider time, IOptions<WebhooksOptions> options, WebhookMetrics metrics,
+    ILogger<DeliverySender> logger)
 {
     readonly RetryPolicy _retry = new(options.Value);
 
-    public async Task<AttemptOutcome> SendAsync(Delivery delivery, WebhookEndpoint endpoint, IReadOnlyList<byte[]> secrets, byte[] body, CancellationToken ct)
+    public async Task<AttemptOutcome> SendAsync(
+        Delivery delivery, WebhookEndpoint endpoint, IReadOnlyList<EndpointSecret> secrets, byte[] body, CancellationToken ct)
     {
         var started = time.GetUtcNow().UtcDateTime;
         if (delivery.AttemptCount == 0)
@@ -29,6 +34,12 @@ internal sealed class DeliverySender(
             error = AttemptErrors.NoSecret;
             detail = "The endpoint has no live signing secret.";
         }
+        else if (!keeper.TryOpen(secrets, out var keys))
+        {
+            SecretUnreadable(logger, delivery.EndpointId, delivery.Id);
+            error = AttemptErrors.SecretUnreadable;
+            detail = "A live signing secret of the endpoint does not decrypt with the master key of the worker that sent this attempt.";
+        }
         else
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -41,7 +52,7 @@ internal sealed class DeliverySender(
                 request.Headers.TryAddWithoutValidation("webhook-id", delivery.EventId);
                 request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 request.Headers.TryAddWithoutValidation("webhook-signature",
-                    WebhookSigner.Sign(delivery.EventId, timestamp, body, secrets, endpoint.SignatureVersions));
+                    WebhookSigner.Sign(delivery.EventId, timestamp, body, keys, endpoint.SignatureVersions));
                 var opened = WebhookHttp.WatchOpenedNetworks();
                 using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 status = (int)response.StatusCode;
@@ -74,6 +85,14 @@ internal sealed class DeliverySender(
             {
                 error = AttemptErrors.SendFailed;
                 detail = Truncate(e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug, or a row this release cannot use (a signature version it does not know). Recorded like any
+                // failure, it follows the schedule; unrecorded, its lease would bring it back forever.
+                InternalError(logger, delivery.Id, e);
+                error = AttemptErrors.InternalError;
+                detail = "Keel failed to sign or send this attempt; the cause is in its log.";
             }
         }
         var elapsed = clock.Elapsed;
@@ -124,4 +143,11 @@ internal sealed class DeliverySender(
     static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 
     static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
+
+    [LoggerMessage(EventId = 48, Level = LogLevel.Error,
+        Message = "A signing secret of webhook endpoint {EndpointId} does not decrypt with this node's master key; delivery {DeliveryId} fails its attempt")]
+    static partial void SecretUnreadable(ILogger logger, string endpointId, string deliveryId);
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Error, Message = "Signing or sending delivery {DeliveryId} failed unexpectedly; recorded as a failed attempt")]
+    static partial void InternalError(ILogger logger, string deliveryId, Exception exception);
 }

@@ -2,7 +2,10 @@ using System.Diagnostics.Metrics;
 
 namespace Keel.Webhooks;
 
-/// <summary>The dispatcher's meters: attempts by outcome, their duration, and publish-to-first-attempt lag.</summary>
+/// <summary>
+/// The dispatcher's meters: attempts by outcome, their duration, publish-to-first-attempt lag, and the
+/// outcomes waiting to be recorded.
+/// </summary>
 internal sealed class WebhookMetrics
 {
     public const string MeterName = "Keel.Webhooks";
@@ -16,6 +19,7 @@ internal sealed class WebhookMetrics
     readonly Counter<long> _attempts;
     readonly Histogram<double> _duration;
     readonly Histogram<double> _lag;
+    Func<int>? _unrecorded;
 
     public WebhookMetrics(IMeterFactory meters)
     {
@@ -23,6 +27,10 @@ internal sealed class WebhookMetrics
         _attempts = meter.CreateCounter<long>("keel.webhooks.attempts", description: "Delivery attempts by outcome.");
         _duration = meter.CreateHistogram("keel.webhooks.attempt.duration", "s", "Time from sending an attempt to its answer.", advice: SecondsBuckets);
         _lag = meter.CreateHistogram("keel.webhooks.delivery.lag", "s", "Time from publish to a delivery's first attempt.", advice: SecondsBuckets);
+        // No measurement on a node without a dispatcher, rather than a misleading 0.
+        meter.CreateObservableGauge("keel.webhooks.outcomes.unrecorded",
+            () => Volatile.Read(ref _unrecorded) is { } count ? [new Measurement<int>(count())] : Array.Empty<Measurement<int>>(), "{outcome}",
+            "Attempt outcomes waiting to be recorded; with the attempts in flight, at most Webhooks:MaxConcurrency per worker.");
     }
 
     public void Attempted(OutcomeKind outcome, TimeSpan duration)
@@ -32,4 +40,7 @@ internal sealed class WebhookMetrics
     }
 
     public void FirstAttempt(TimeSpan lag) => _lag.Record(lag.TotalSeconds);
+
+    /// <summary>Where the gauge of unrecorded outcomes reads its count.</summary>
+    public void ObserveUnrecordedOutcomes(Func<int> count) => Volatile.Write(ref _unrecorded, count);
 }
