@@ -88,6 +88,9 @@ public static class ErrorCodes
 
     public static readonly ErrorCode InternalError = new("server.internal_error", 500, "Internal error",
         "Keel failed on its side. The `trace_id` finds the log entry; nothing was changed unless the response says so.");
+    public static readonly ErrorCode SecretUnreadable = new("server.secret_unreadable", 500, "Stored secret unreadable",
+        "A secret Keel keeps sealed does not open under this node's master key (`Keel:MasterKey` changed or the row is damaged). " +
+        "Nothing was changed or consumed; the operator must restore the key the secret was sealed under.");
     public static readonly ErrorCode Unavailable = new("server.unavailable", 503, "Unavailable",
         "A dependency (the database, Redis) is unreachable. Retry with backoff.");
 
@@ -100,7 +103,7 @@ public static class ErrorCodes
         NotFound, RouteNotFound, MethodNotAllowed, Conflict, KeyNotActive, LastOwner, SuccessorSecretGone, LimitReached,
         DestinationForbidden, PayloadInvalid,
         RateLimitExceeded, RateLimitUnavailable, QuotaExceeded,
-        InternalError, Unavailable,
+        InternalError, SecretUnreadable, Unavailable,
     ];
 
     static readonly Dictionary<string, ErrorCode> ByCode = All.ToDictionary(e => e.Code);

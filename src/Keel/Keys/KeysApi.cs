@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Keel.Events;
 using Keel.Http;
@@ -51,7 +52,7 @@ public static class KeysApi
             .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
                 "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
                 "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then. A key never rotated is `resource.conflict`.")
-            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation).ShowsSecret();
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation, ErrorCodes.SecretUnreadable).ShowsSecret();
         keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();
@@ -308,7 +309,17 @@ public static class KeysApi
         {
             return Problems.Of(ErrorCodes.Conflict, "This key was never rotated: it has no successor.");
         }
-        if (await rotation.TakeSuccessorSecretAsync(tenant.Db, old, ct) is not { } secret)
+        string? secret;
+        try
+        {
+            secret = await rotation.TakeSuccessorSecretAsync(tenant.Db, old, ct);
+        }
+        catch (CryptographicException)
+        {
+            // Left in place, unread: restoring the master key makes it fetchable again.
+            return Problems.Of(ErrorCodes.SecretUnreadable);
+        }
+        if (secret is null)
         {
             return Problems.Of(ErrorCodes.SuccessorSecretGone);
         }

@@ -50,7 +50,7 @@ public static class EndpointsApi
             .WithSummary("Get the current signing secret").WithDescription(
                 "The secret deliveries are signed with now (`whsec_` + base64), for receivers to pick up after a scheduled rotation. " +
                 "Needs `webhooks:write`, like the calls that show a secret.")
-            .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
+            .AuthProblems(ErrorCodes.NotFound, ErrorCodes.SecretUnreadable).ShowsSecret();
         return endpoints;
     }
 
@@ -213,12 +213,18 @@ public static class EndpointsApi
     }
 
     static async Task<Results<Ok<EndpointSecretView>, ProblemHttpResult>> GetSecret(
-        string id, TenantDb tenant, SecretKeeper keeper, CancellationToken ct) =>
+        string id, TenantDb tenant, SecretKeeper keeper, CancellationToken ct)
+    {
         // The current secret is the one without an expiry; the newest, should a rotation have raced another.
-        await tenant.EndpointSecrets.AsNoTracking().Where(s => s.EndpointId == id && s.ExpiresAt == null)
-            .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct) is { } row
-            ? TypedResults.Ok(new EndpointSecretView(keeper.Reveal(row), row.CreatedAt))
-            : Problems.NotFound("endpoint");
+        if (await tenant.EndpointSecrets.AsNoTracking().Where(s => s.EndpointId == id && s.ExpiresAt == null)
+            .OrderByDescending(s => s.Id).FirstOrDefaultAsync(ct) is not { } row)
+        {
+            return Problems.NotFound("endpoint");
+        }
+        return keeper.TryReveal(row) is { } secret
+            ? TypedResults.Ok(new EndpointSecretView(secret, row.CreatedAt))
+            : Problems.Of(ErrorCodes.SecretUnreadable);
+    }
 
     static async Task<EndpointView> ViewAsync(TenantDb tenant, WebhookEndpoint endpoint, TimeProvider time, CancellationToken ct) =>
         EndpointView.From(endpoint, (await PublicKeysAsync(tenant, [endpoint.Id], time, ct)).GetValueOrDefault(endpoint.Id) ?? []);

@@ -54,6 +54,6 @@ public sealed class SecretKeeper(ISecretSealer sealer)
         }
     }
 
-    /// <summary>A stored secret as its owner was shown it: <c>whsec_</c> + base64.</summary>
-    public string Reveal(EndpointSecret row) => WebhookSecret.Format(Open(row));
+    /// <summary>A stored secret as its owner was shown it: <c>whsec_</c> + base64; null when it does not decrypt.</summary>
+    public string? TryReveal(EndpointSecret row) => TryOpen([row], out var keys) ? WebhookSecret.Format(keys[0]) : null;
 }

@@ -269,6 +269,29 @@ public abstract class RotationScheduleTests(KeelFixture fixture)
         Assert.True(problem.GetProperty("errors").TryGetProperty("rotation", out _));
     }
 
+    [Fact]
+    public async Task SuccessorSecret_ThatDoesNotOpen_IsAProblemAndStaysStored()
+    {
+        await using var node = await FakeClockNode.StartAsync(fixture.Provider);
+        var tenant = await node.NewTenantAsync();
+        var old = await tenant.Owner.CreateKeyAsync(new { name = "svc", rotation = new { every_days = 1 } });
+        var oldId = old.Str("id");
+        node.Time.Advance(TimeSpan.FromDays(1));
+        await Scheduler(node).RunOnceAsync(default);
+        var damaged = (await SealedSecretAsync(node, oldId))!.ToArray();
+        damaged[^1] ^= 1; // as under another master key: the AES-GCM tag no longer matches
+        await using (var scope = node.Node.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<KeelDb>().Keys.Where(k => k.Id == oldId)
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.SuccessorSecret, damaged));
+        }
+
+        await (await tenant.Owner.GetAsync($"/v1/keys/{oldId}/successor-secret")).Problem(HttpStatusCode.InternalServerError, "server.secret_unreadable");
+
+        // Not consumed: restoring the key the secret was sealed under makes it fetchable again.
+        Assert.Equal(damaged, await SealedSecretAsync(node, oldId));
+    }
+
     internal static RotationScheduler Scheduler(FakeClockNode node) => node.Node.Services.GetRequiredService<RotationScheduler>();
 
     static async Task<byte[]?> SealedSecretAsync(FakeClockNode node, string keyId)

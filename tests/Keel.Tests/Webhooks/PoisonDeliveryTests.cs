@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
@@ -15,19 +16,32 @@ public abstract class PoisonDeliveryTests(WebhookFixture fixture)
 {
     [Fact]
     public async Task DamagedSecret_DeadWithSecretUnreadableAttempts_BatchMatesArriveAtOnce() =>
-        await PoisonedEndpoint_DiesAlone(async id =>
+        await PoisonedEndpoint_DiesAlone(DamageSecretsAsync, "webhooks.secret_unreadable");
+
+    async Task DamageSecretsAsync(string endpointId)
+    {
+        await using var scope = fixture.Node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        foreach (var secret in await db.EndpointSecrets.AsNoTracking().Where(s => s.EndpointId == endpointId).ToListAsync())
         {
-            await using var scope = fixture.Node.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
-            foreach (var secret in await db.EndpointSecrets.AsNoTracking().Where(s => s.EndpointId == id).ToListAsync())
-            {
-                // One bit of the sealed secret flipped in storage: the AES-GCM tag no longer matches.
-                var damaged = secret.Ciphertext.ToArray();
-                damaged[^1] ^= 1;
-                await db.EndpointSecrets.Where(s => s.TenantId == secret.TenantId && s.Id == secret.Id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ciphertext, damaged));
-            }
-        }, "webhooks.secret_unreadable");
+            // One bit of the sealed secret flipped in storage: the AES-GCM tag no longer matches.
+            var damaged = secret.Ciphertext.ToArray();
+            damaged[^1] ^= 1;
+            await db.EndpointSecrets.Where(s => s.TenantId == secret.TenantId && s.Id == secret.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ciphertext, damaged));
+        }
+    }
+
+    [Fact]
+    public async Task DamagedSecret_GetSecret_IsAProblemNotA500WithoutCode()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var id = (await tenant.Owner.CreateEndpointAsync(receiver)).Str("id");
+        await DamageSecretsAsync(id);
+
+        await (await tenant.Owner.GetAsync($"/v1/webhooks/endpoints/{id}/secret")).Problem(HttpStatusCode.InternalServerError, "server.secret_unreadable");
+    }
 
     [Fact]
     public async Task UnknownSignatureVersion_DeadWithInternalErrorAttempts_BatchMatesArriveAtOnce() =>
