@@ -9,35 +9,23 @@ public sealed record NabFile(string Key, IReadOnlyList<Window> Windows, IReadOnl
 /// <summary>A row of NAB's published <c>results/&lt;detector&gt;_&lt;profile&gt;_scores.csv</c>.</summary>
 public sealed record PublishedScore(string File, double Threshold, double Score, int TruePositives, int TrueNegatives, int FalsePositives, int FalseNegatives);
 
-/// <summary>Reads shared/data/nab: windows, profiles, NAB's published per-file results and detectors' raw scores.</summary>
-public sealed class NabCorpus(string root)
+/// <summary>
+/// Reads a NAB folder laid out as the benchmark publishes it: windows, profiles, NAB's published per-file results
+/// and detectors' raw scores.
+/// </summary>
+public sealed class NabCorpus
 {
-    public string Root { get; } = root;
-
-    /// <summary>Where this workplace keeps the shared data, for clones made elsewhere (CI clones into a temporary folder).</summary>
-    const string WorkplaceCopy = "/work/shared/data/nab";
-
-    /// <summary>
-    /// The given folder, else <c>KEEL_NAB_DATA</c>, else <c>shared/data/nab</c> beside the repository (searched
-    /// upwards from here), else the workplace's copy.
-    /// </summary>
-    public static NabCorpus Find(string? path = null)
+    /// <exception cref="DirectoryNotFoundException">The folder holds no <c>combined_windows.json</c>.</exception>
+    public NabCorpus(string root)
     {
-        var candidates = path is not null
-            ? [path]
-            : Ancestors(Directory.GetCurrentDirectory()).Concat(Ancestors(AppContext.BaseDirectory))
-                .Select(d => Path.Combine(d, "..", "shared", "data", "nab"))
-                .Prepend(Environment.GetEnvironmentVariable("KEEL_NAB_DATA") ?? "")
-                .Append(WorkplaceCopy);
-        foreach (var candidate in candidates)
+        if (!File.Exists(Path.Combine(root, "combined_windows.json")))
         {
-            if (File.Exists(Path.Combine(candidate, "combined_windows.json")))
-            {
-                return new NabCorpus(Path.GetFullPath(candidate));
-            }
+            throw new DirectoryNotFoundException($"{root} is not a NAB folder: it has no combined_windows.json.");
         }
-        throw new DirectoryNotFoundException("NAB data not found: pass --data pointing at shared/data/nab.");
+        Root = Path.GetFullPath(root);
     }
+
+    public string Root { get; }
 
     public CostMatrix Profile(string name)
     {
@@ -82,14 +70,6 @@ public sealed class NabCorpus(string root)
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "combined_windows.json")));
         return [.. json.RootElement.GetProperty(key).EnumerateArray()
             .Select(w => new Window(index[w[0].GetString()![..19]], index[w[1].GetString()![..19]]))];
-    }
-
-    static IEnumerable<string> Ancestors(string directory)
-    {
-        for (var d = new DirectoryInfo(directory); d is not null; d = d.Parent)
-        {
-            yield return d.FullName;
-        }
     }
 
     static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);

@@ -5,21 +5,21 @@ using Keel.Usage.Anomalies;
 namespace Keel.Bench.Nab;
 
 /// <summary>
-/// <c>nab</c>: NAB's scoring protocol on the shared subset of its corpus. First it proves the scorer: for each
-/// detector whose results NAB published here, every file scored at NAB's threshold must give NAB's own score
-/// and confusion counts. Then it reports each detector's normalised score on this subset, at NAB's threshold
+/// <c>nab</c>: NAB's scoring protocol on the part of its corpus given with <c>--data</c>. First it proves the
+/// scorer: for each detector whose results NAB published there, every file scored at NAB's threshold must give
+/// NAB's own score and confusion counts. Then it reports each detector's normalised score on this subset, at NAB's threshold
 /// and at the threshold the sweep finds best for the subset.
 /// </summary>
 public static class NabScenario
 {
     public static Command Command()
     {
-        var data = new Option<string?>("--data") { Description = "The NAB folder (default: shared/data/nab beside the repository)" };
+        var data = new Option<string>("--data") { Description = "The NAB folder: combined_windows.json, profiles.json, data/ and results/", Required = true };
         var profile = new Option<string>("--profile") { Description = "standard, reward_low_FP_rate or reward_low_FN_rate", DefaultValueFactory = _ => "standard" };
         var detectors = new Option<string[]>("--detector") { Description = "Detectors with published results to score", DefaultValueFactory = _ => ["numenta", "ARTime"], AllowMultipleArgumentsPerToken = true };
         var gap = new Option<bool>("--gap") { Description = "Also break down the raw-score gap between the first detector and Keel: per window and false-positive cost per family" };
         var command = new Command("nab", "NAB scoring: reproduce NAB's per-file scores, then normalised scores on this subset") { data, profile, detectors, gap };
-        command.SetAction(parse => Run(NabCorpus.Find(parse.GetValue(data)), parse.GetValue(profile)!, parse.GetValue(detectors)!, parse.GetValue(gap)));
+        command.SetAction(parse => Run(new NabCorpus(parse.GetValue(data)!), parse.GetValue(profile)!, parse.GetValue(detectors)!, parse.GetValue(gap)));
         return command;
     }
 

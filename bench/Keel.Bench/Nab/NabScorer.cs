@@ -13,7 +13,7 @@ public readonly record struct Window(int Left, int Right)
 public readonly record struct FileScore(double Score, int TruePositives, int TrueNegatives, int FalsePositives, int FalseNegatives);
 
 /// <summary>
-/// The Numenta Anomaly Benchmark's scoring, as published with the benchmark (see the README of NAB's data):
+/// The Numenta Anomaly Benchmark's scoring, as published with the benchmark:
 /// probationary rows are not scored; a detection inside a window is worth more the earlier it comes (a scaled
 /// sigmoid of its position), only the first one in a window counts, a window without one costs
 /// <c>fnWeight</c>; a detection outside windows costs <c>fpWeight</c> scaled by its distance after the last

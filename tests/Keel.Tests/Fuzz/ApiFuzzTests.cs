@@ -1,5 +1,4 @@
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 
 namespace Keel.Tests.Hostile;
 
@@ -19,7 +17,7 @@ public abstract class HostileProcessFixture(KeelFixture database) : IAsyncLifeti
     public async Task InitializeAsync()
     {
         await Database.InitializeAsync();
-        Keel = await WorkerProcess.StartAsync(Database.Node, new Dictionary<string, string?>
+        Keel = await WorkerProcess.StartAsync(Database.Provider, Database.Node.ConnectionString, new Dictionary<string, string?>
         {
             ["Webhooks:DispatcherEnabled"] = "false",
             ["Tenants:DefaultPlanId"] = KeelNode.GenerousPlan,
@@ -32,32 +30,22 @@ public abstract class HostileProcessFixture(KeelFixture database) : IAsyncLifeti
         await Database.DisposeAsync();
     }
 
-    public HttpClient Client(string? secret)
-    {
-        var client = new HttpClient { BaseAddress = Keel.Address, Timeout = TimeSpan.FromSeconds(60) };
-        if (secret is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        }
-        return client;
-    }
-
     /// <summary>A new tenant on the process, with a client for its owner key and one for a developer-role key.</summary>
     public async Task<(string TenantId, HttpClient Owner, HttpClient Developer)> NewTenantAsync()
     {
-        using var admin = Client(KeelFixture.AdminToken);
+        using var admin = Keel.ClientWith(KeelFixture.AdminToken);
         var slug = "h-" + Guid.NewGuid().ToString("N")[..12];
         var tenant = await (await admin.PostJson("/v1/tenants", new { name = "Hostile " + slug, slug })).Json(HttpStatusCode.Created);
-        var owner = Client(tenant.GetProperty("management_key").Str("key"));
+        var owner = Keel.ClientWith(tenant.GetProperty("management_key").Str("key"));
         var developer = await (await owner.PostJson("/v1/keys", new { kind = "management", name = "dev", role = "developer" })).Json(HttpStatusCode.Created);
-        return (tenant.Str("id"), owner, Client(developer.Str("key")));
+        return (tenant.Str("id"), owner, Keel.ClientWith(developer.Str("key")));
     }
 
     /// <summary>Asserts the process still runs and answers.</summary>
     public async Task AssertAliveAsync()
     {
         Assert.False(Keel.HasExited, "Keel exited:\n" + string.Join('\n', Keel.Output));
-        using var client = Client(null);
+        using var client = Keel.ClientWith(null);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 

@@ -1,5 +1,4 @@
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 
 namespace Keel.Tests.Hosting;
 
@@ -13,7 +12,7 @@ public sealed class ShutdownTests
         var node = await WebhookFixture.StartNodeAsync(Provider.Sqlite);
         try
         {
-            await using var process = await WorkerProcess.StartAsync(node, new Dictionary<string, string?> { ["Keel:MasterKey"] = WebhookFixture.MasterKey });
+            await using var process = await WorkerProcess.StartAsync(node.Provider, node.ConnectionString, new Dictionary<string, string?> { ["Keel:MasterKey"] = WebhookFixture.MasterKey });
 
             var exitCode = await process.TerminateAsync(times: 2);
 
@@ -22,7 +21,7 @@ public sealed class ShutdownTests
         }
         finally
         {
-            await WebhookFixture.StopAsync(node);
+            await node.StopAsync();
         }
     }
 }

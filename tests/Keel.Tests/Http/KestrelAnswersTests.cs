@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Keel.Http;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Keel.Tests.Http;
@@ -154,9 +153,8 @@ public sealed class KestrelAnswersTests(KestrelAnswersTests.KeelProcess keel) : 
 
         public async Task InitializeAsync()
         {
-            // The node is never started: it only names the database the process uses.
-            await using var node = new KeelNode(Provider.Sqlite, TestServers.NewSqliteDatabase(), KeelFixture.AdminToken);
-            _process = await WorkerProcess.StartAsync(node, new Dictionary<string, string?> { ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:01" });
+            _process = await WorkerProcess.StartAsync(Provider.Sqlite, TestServers.NewSqliteDatabase(),
+                new Dictionary<string, string?> { ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:01" });
         }
 
         public async Task DisposeAsync() => await _process.DisposeAsync();

@@ -3,7 +3,6 @@ using Keel.Http;
 using Keel.Keys;
 using Keel.Tenants;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 using Keel.Webhooks;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;

@@ -35,6 +35,4 @@ public static class Http
 
     public static Task<HttpResponseMessage> PostRaw(this HttpClient client, string url, string body, string contentType = "application/json") =>
         client.PostAsync(url, new StringContent(body, System.Text.Encoding.UTF8, contentType));
-
-    public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
 }

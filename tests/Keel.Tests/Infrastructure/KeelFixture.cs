@@ -7,9 +7,10 @@ namespace Keel.Tests.Infrastructure;
 /// <summary>
 /// A Keel node on a fresh database of one provider, shared by the tests of one class. Tests do not
 /// reset it: each test makes its own tenants (<c>NewTenantAsync</c>), and tenants are isolated
-/// by construction, which is itself under test.
+/// by construction, which is itself under test. Without <paramref name="settings"/> its dispatcher is off:
+/// endpoints made here point at addresses no test serves.
 /// </summary>
-public abstract class KeelFixture(Provider provider) : IAsyncLifetime
+public abstract class KeelFixture(Provider provider, IReadOnlyDictionary<string, string?>? settings = null) : IAsyncLifetime
 {
     public const string AdminToken = "keel_admin_test_0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -19,11 +20,8 @@ public abstract class KeelFixture(Provider provider) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var cs = await NewDatabaseAsync(Provider);
-        // Endpoints made here point at addresses no test serves: no dispatcher sends to them.
-        Node = new KeelNode(Provider, cs, AdminToken, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
+        Node = await KeelNode.StartAsync(Provider, settings ?? new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
         Admin = Node.ClientWith(AdminToken);
-        (await Admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
     }
 
     public static async Task<string> NewDatabaseAsync(Provider provider) =>
@@ -32,11 +30,7 @@ public abstract class KeelFixture(Provider provider) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Admin.Dispose();
-        await Node.DisposeAsync();
-        if (Provider == Provider.Postgres)
-        {
-            await TestServers.DropPostgresDatabaseAsync(Node.ConnectionString);
-        }
+        await Node.StopAsync();
     }
 
     /// <summary>Creates a tenant and returns it with a client authenticated by its owner key.</summary>

@@ -60,6 +60,41 @@ public sealed class KeelNode(
         }
     }
 
+    /// <summary>
+    /// Starts a node on <paramref name="connectionString"/>, or on a fresh database of the provider, and returns once
+    /// <paramref name="health"/> answers 200 (<c>/health/live</c> for a node whose Redis may be away).
+    /// </summary>
+    public static async Task<KeelNode> StartAsync(
+        Provider provider, IReadOnlyDictionary<string, string?>? settings = null, string? connectionString = null,
+        Action<IServiceCollection>? services = null, string health = "/health/ready")
+    {
+        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings, services);
+        try
+        {
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            (await admin.GetAsync(health)).EnsureSuccessStatusCode();
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops the node and drops its PostgreSQL database; <paramref name="dropDatabase"/> false keeps it for another
+    /// node still on it.
+    /// </summary>
+    public async Task StopAsync(bool dropDatabase = true)
+    {
+        await DisposeAsync();
+        if (dropDatabase && Provider == Provider.Postgres)
+        {
+            await TestServers.DropPostgresDatabaseAsync(ConnectionString);
+        }
+    }
+
     /// <summary>A client that sends <paramref name="secret"/> as its bearer token (none when null).</summary>
     public HttpClient ClientWith(string? secret)
     {

@@ -28,16 +28,4 @@ internal static class KeyRequests
         Assert.Equal(code == "VALID", verify.GetProperty("valid").GetBoolean());
         return code;
     }
-
-    public static bool IsNull(this JsonElement e, string name) => e.GetProperty(name).ValueKind == JsonValueKind.Null;
-
-    public static DateTimeOffset? Time(this JsonElement e, string name) =>
-        e.GetProperty(name) is { ValueKind: not JsonValueKind.Null } value ? value.GetDateTimeOffset() : null;
-
-    public static string[] Strings(this JsonElement e, string name) =>
-        [.. e.GetProperty(name).EnumerateArray().Select(s => s.GetString()!)];
-
-    /// <summary>The ids of one page of a list.</summary>
-    public static string[] Ids(this JsonElement page) =>
-        [.. page.GetProperty("data").EnumerateArray().Select(k => k.Str("id"))];
 }

@@ -1,4 +1,5 @@
 using Keel.Limits;
+using Keel.Tests.Infrastructure;
 
 namespace Keel.Tests.Limits;
 

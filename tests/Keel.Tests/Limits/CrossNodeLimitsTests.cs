@@ -31,8 +31,8 @@ public abstract class CrossNodeLimitsTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(second, dropDatabase: false);
-            await LimitsNode.StopAsync(first);
+            await second.StopAsync(dropDatabase: false);
+            await first.StopAsync();
         }
     }
 }

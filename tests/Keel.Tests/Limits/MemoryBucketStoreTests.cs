@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Keel.Limits;
+using Keel.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Keel.Tests.Limits;

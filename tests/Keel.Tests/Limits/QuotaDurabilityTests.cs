@@ -42,11 +42,11 @@ public abstract class QuotaDurabilityTests(Provider provider)
         {
             if (restarted is not null)
             {
-                await LimitsNode.StopAsync(restarted);
+                await restarted.StopAsync();
             }
             else
             {
-                await LimitsNode.StopAsync(node);
+                await node.StopAsync();
             }
         }
     }

@@ -1,4 +1,5 @@
 using Keel.Limits;
+using Keel.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 

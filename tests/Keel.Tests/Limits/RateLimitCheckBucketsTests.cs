@@ -53,7 +53,7 @@ public abstract class RateLimitCheckBucketsTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
+            await node.StopAsync();
         }
     }
 }
@@ -109,7 +109,7 @@ public sealed class RateLimitCheckMemoryTests(ITestOutputHelper output)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
+            await node.StopAsync();
         }
     }
 }

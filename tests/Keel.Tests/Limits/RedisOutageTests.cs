@@ -39,7 +39,8 @@ public abstract class RedisOutageTests(Provider provider)
             Assert.Single(logs.Lines, l => l.Contains("Rate limits degraded", StringComparison.Ordinal));
 
             await redis.StartAgainAsync();
-            await EventuallyAsync(async () => (await tenant.Owner.VerifyAsync(closedKey.Str("key"))).Code() == "VALID");
+            await Eventually.TrueAsync(async () => (await tenant.Owner.VerifyAsync(closedKey.Str("key"))).Code() == "VALID",
+                TimeSpan.FromSeconds(30), () => "Redis was not used again after it came back");
             Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(openKey.Str("key"))).Code());
             // One line when it degraded (not one per refused call), one when it came back.
             Assert.Single(logs.Lines, l => l.Contains("Rate limits degraded", StringComparison.Ordinal));
@@ -49,17 +50,7 @@ public abstract class RedisOutageTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
-        }
-    }
-
-    static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Redis was not used again after it came back");
-            await Task.Delay(200);
+            await node.StopAsync();
         }
     }
 }

@@ -1,7 +1,6 @@
 using Keel.Jobs;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Webhooks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

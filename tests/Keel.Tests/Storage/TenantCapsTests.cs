@@ -1,7 +1,5 @@
 using System.Net;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Keys;
-using Keel.Tests.Limits;
 
 namespace Keel.Tests.Storage;
 
@@ -56,7 +54,7 @@ public abstract class TenantCapsTests(CapsFixture fixture)
     }
 
     static Task<HttpStatusCode[]> Concurrently(Func<int, Task<HttpResponseMessage>> create) =>
-        Limits.Concurrently.RunAsync(Racers, async i =>
+        Infrastructure.Concurrently.RunAsync(Racers, async i =>
         {
             using var response = await create(i);
             return response.StatusCode;
@@ -64,30 +62,14 @@ public abstract class TenantCapsTests(CapsFixture fixture)
 }
 
 /// <summary>A node whose tenants may hold <see cref="Cap"/> endpoints and <see cref="Cap"/> event types.</summary>
-public abstract class CapsFixture(Provider provider) : IAsyncLifetime
+public abstract class CapsFixture(Provider provider) : KeelFixture(provider, new Dictionary<string, string?>
+{
+    ["Webhooks:DispatcherEnabled"] = "false",
+    ["Tenants:MaxWebhookEndpoints"] = $"{Cap}",
+    ["Tenants:MaxEventTypes"] = $"{Cap}",
+})
 {
     public const int Cap = 10;
-
-    public KeelNode Node { get; private set; } = null!;
-    HttpClient _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        Node = await LimitsNode.StartAsync(provider, redis: null, extra: new Dictionary<string, string?>
-        {
-            ["Tenants:MaxWebhookEndpoints"] = $"{Cap}",
-            ["Tenants:MaxEventTypes"] = $"{Cap}",
-        });
-        _admin = Node.ClientWith(KeelFixture.AdminToken);
-    }
-
-    public Task<TestTenant> NewTenantAsync() => KeelFixture.NewTenantAsync(Node, _admin);
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await LimitsNode.StopAsync(Node);
-    }
 }
 
 public sealed class SqliteCapsFixture() : CapsFixture(Provider.Sqlite);

@@ -1,6 +1,5 @@
 using System.Net;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Limits;
 
 namespace Keel.Tests.Tenants;
 
@@ -38,7 +37,7 @@ public abstract class DefaultPlanTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
+            await node.StopAsync();
         }
     }
 
@@ -56,7 +55,7 @@ public abstract class DefaultPlanTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
+            await node.StopAsync();
         }
     }
 
@@ -75,7 +74,7 @@ public abstract class DefaultPlanTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(node);
+            await node.StopAsync();
         }
     }
 

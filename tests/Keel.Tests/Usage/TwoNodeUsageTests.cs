@@ -1,7 +1,6 @@
 using System.Net;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Keys;
-using Keel.Tests.Limits;
 using Keel.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -63,8 +62,8 @@ public abstract class TwoNodeUsageTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(second, dropDatabase: false);
-            await LimitsNode.StopAsync(first);
+            await second.StopAsync(dropDatabase: false);
+            await first.StopAsync();
         }
     }
 }

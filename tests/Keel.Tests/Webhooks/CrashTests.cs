@@ -71,7 +71,7 @@ public abstract class CrashTests(Provider provider, ITestOutputHelper output)
             int Pairs() => endpoints.Sum(e => e.Receiver.Requests.Select(r => r.Headers["webhook-id"]).Distinct().Count());
             int Missing() => endpoints.Sum(e => published.Keys.Except(e.Receiver.Requests.Select(r => r.Headers["webhook-id"])).Count());
 
-            workers.Add(await WorkerProcess.StartAsync(api, WorkerSettings()));
+            workers.Add(await WorkerProcess.StartAsync(api.Provider, api.ConnectionString, WorkerSettings()));
             var storm = PublishAsync(tenant.Owner, 0, StormEvents, published);
             await Eventually.TrueAsync(() => Received() >= StormEvents * Endpoints / 5, Patience, () => $"only {Received()} requests received");
             // The receivers hold what arrives from now on, so the kill surely lands on attempts in flight at each
@@ -98,7 +98,7 @@ public abstract class CrashTests(Provider provider, ITestOutputHelper output)
             // With no worker running these wait in the outbox.
             await PublishAsync(tenant.Owner, StormEvents, OutageEvents, published);
 
-            workers.Add(await WorkerProcess.StartAsync(api, WorkerSettings()));
+            workers.Add(await WorkerProcess.StartAsync(api.Provider, api.ConnectionString, WorkerSettings()));
             await Eventually.TrueAsync(() => Missing() == 0, Patience,
                 () => $"{Missing()} of {published.Count * Endpoints} (event, endpoint) pairs never received");
             await Eventually.TrueAsync(async () =>
@@ -143,7 +143,7 @@ public abstract class CrashTests(Provider provider, ITestOutputHelper output)
             {
                 await receiver.DisposeAsync();
             }
-            await WebhookFixture.StopAsync(api);
+            await api.StopAsync();
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class CrossNodeWakeTests
         finally
         {
             await worker.DisposeAsync();
-            await WebhookFixture.StopAsync(api);
+            await api.StopAsync();
         }
     }
 }

@@ -4,7 +4,6 @@ using Keel.Jobs;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Keys;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Keel.Tests.Webhooks;
 
@@ -14,32 +13,18 @@ namespace Keel.Tests.Webhooks;
 /// </summary>
 public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLifetime
 {
-    readonly FakeTimeProvider _time = new(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
     // A property, not a field: DisposeAsync disposes it (CA1001 does not know IAsyncLifetime).
-    KeelNode Node { get; set; } = null!;
-    HttpClient _admin = null!;
+    FakeClockNode Clock { get; set; } = null!;
 
-    public async Task InitializeAsync()
-    {
-        // The background scan waits longer than any test moves the clock: the tests run it themselves.
-        var settings = WebhookFixture.Settings(new Dictionary<string, string?> { ["Keys:RotationScanInterval"] = "40.00:00:00" });
-        Node = new KeelNode(provider, await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings,
-            s => s.AddSingleton<TimeProvider>(_time));
-        _admin = Node.ClientWith(KeelFixture.AdminToken);
-        (await _admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
-    }
+    public async Task InitializeAsync() => Clock = await FakeClockNode.StartAsync(provider, WebhookFixture.Settings());
 
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        await WebhookFixture.StopAsync(Node);
-    }
+    public async Task DisposeAsync() => await Clock.DisposeAsync();
 
     [Fact]
     public async Task Schedule_Timeline_NoticeThenRotationThenBothSecretsSignDuringGraceThenOnlyTheNewOne()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
+        var tenant = await Clock.NewTenantAsync();
         var endpoint = await tenant.Owner.CreateEndpointAsync(receiver, new
         {
             signature_versions = new[] { "v1", "v2" },
@@ -47,19 +32,19 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
         });
         var id = endpoint.Str("id");
         var first = endpoint.Str("secret");
-        Assert.Equal(_time.GetUtcNow().AddDays(5), endpoint.GetProperty("rotation").Time("next_rotation_at"));
+        Assert.Equal(Clock.Time.GetUtcNow().AddDays(5), endpoint.GetProperty("rotation").Time("next_rotation_at"));
         Assert.Equal(first, await SecretAsync(tenant.Owner, id));
-        var scheduler = Node.Services.GetRequiredService<RotationScheduler>();
+        var scheduler = Clock.Node.Services.GetRequiredService<RotationScheduler>();
 
-        _time.Advance(TimeSpan.FromDays(4));
+        Clock.Time.Advance(TimeSpan.FromDays(4));
         await scheduler.RunOnceAsync(default);
         await scheduler.RunOnceAsync(default);
         var notice = Assert.Single(await RotationScheduleTests.EventsAsync(tenant.Owner, "endpoint.secret_rotation_due"));
         Assert.Equal(id, notice.Str("endpoint_id"));
         Assert.Equal(first, await SecretAsync(tenant.Owner, id));
 
-        _time.Advance(TimeSpan.FromDays(1));
-        var rotatedAt = _time.GetUtcNow();
+        Clock.Time.Advance(TimeSpan.FromDays(1));
+        var rotatedAt = Clock.Time.GetUtcNow();
         await scheduler.RunOnceAsync(default);
         await scheduler.RunOnceAsync(default);
         var second = await SecretAsync(tenant.Owner, id);
@@ -79,11 +64,11 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
         Assert.DoesNotContain(Base64Of(first), announced.BodyText, StringComparison.Ordinal);
         Assert.DoesNotContain(Base64Of(second), announced.BodyText, StringComparison.Ordinal);
 
-        _time.Advance(TimeSpan.FromSeconds(3599));
+        Clock.Time.Advance(TimeSpan.FromSeconds(3599));
         var inGrace = await DeliveredAsync(tenant.Owner, receiver);
         AssertSignedBy(inGrace, first, second);
 
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Clock.Time.Advance(TimeSpan.FromSeconds(1));
         var afterGrace = await DeliveredAsync(tenant.Owner, receiver);
         Assert.True(StandardWebhooks.HasValidV1(afterGrace, second));
         Assert.True(StandardWebhooks.HasValidV2(afterGrace, second));
@@ -95,29 +80,29 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
     [Fact]
     public async Task ManualRotation_PublishesSecretRotated_AndRestartsTheSchedule()
     {
-        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
+        var tenant = await Clock.NewTenantAsync();
         var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new
         {
             url = "https://hooks.example.com/x",
             rotation = new { every_days = 30 },
         })).Json(HttpStatusCode.Created);
         var id = endpoint.Str("id");
-        _time.Advance(TimeSpan.FromDays(2));
+        Clock.Time.Advance(TimeSpan.FromDays(2));
 
         var rotated = await (await tenant.Owner.PostJson($"/v1/webhooks/endpoints/{id}/secret/rotate", new { grace_period_seconds = 60 })).Json(HttpStatusCode.OK);
 
         Assert.Equal(rotated.Str("secret"), await SecretAsync(tenant.Owner, id));
-        Assert.Equal(_time.GetUtcNow().AddDays(30), rotated.GetProperty("rotation").Time("next_rotation_at"));
+        Assert.Equal(Clock.Time.GetUtcNow().AddDays(30), rotated.GetProperty("rotation").Time("next_rotation_at"));
         var payload = Assert.Single(await RotationScheduleTests.EventsAsync(tenant.Owner, "endpoint.secret_rotated"));
         Assert.False(payload.GetProperty("scheduled").GetBoolean());
-        Assert.Equal(_time.GetUtcNow().AddSeconds(60), payload.Time("previous_secret_expires_at"));
+        Assert.Equal(Clock.Time.GetUtcNow().AddSeconds(60), payload.Time("previous_secret_expires_at"));
         Assert.DoesNotContain(Base64Of(rotated.Str("secret")), payload.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Schedule_PatchSetsAndRemovesIt_AndBoundsAreTheWebhookGrace()
     {
-        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
+        var tenant = await Clock.NewTenantAsync();
         var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new { url = "https://hooks.example.com/x" })).Json(HttpStatusCode.Created);
         var url = $"/v1/webhooks/endpoints/{endpoint.Str("id")}";
         Assert.True(endpoint.IsNull("rotation"));
@@ -131,15 +116,15 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
         var cleared = await (await tenant.Owner.PatchJson(url, new { rotation = (object?)null })).Json(HttpStatusCode.OK);
         Assert.True(cleared.IsNull("rotation"));
 
-        _time.Advance(TimeSpan.FromDays(31));
-        await Node.Services.GetRequiredService<RotationScheduler>().RunOnceAsync(default);
+        Clock.Time.Advance(TimeSpan.FromDays(31));
+        await Clock.Node.Services.GetRequiredService<RotationScheduler>().RunOnceAsync(default);
         Assert.Empty(await RotationScheduleTests.EventsAsync(tenant.Owner, "endpoint.secret_rotated"));
     }
 
     [Fact]
     public async Task Schedule_DisabledEndpoint_RotatesOnceEnabledAgain()
     {
-        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
+        var tenant = await Clock.NewTenantAsync();
         var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new
         {
             url = "https://hooks.example.com/x",
@@ -147,9 +132,9 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
         })).Json(HttpStatusCode.Created);
         var url = $"/v1/webhooks/endpoints/{endpoint.Str("id")}";
         await (await tenant.Owner.PatchJson(url, new { enabled = false })).Json(HttpStatusCode.OK);
-        var scheduler = Node.Services.GetRequiredService<RotationScheduler>();
+        var scheduler = Clock.Node.Services.GetRequiredService<RotationScheduler>();
 
-        _time.Advance(TimeSpan.FromDays(3));
+        Clock.Time.Advance(TimeSpan.FromDays(3));
         await scheduler.RunOnceAsync(default);
         Assert.Equal(endpoint.Str("secret"), await SecretAsync(tenant.Owner, endpoint.Str("id")));
 
@@ -162,8 +147,8 @@ public abstract class SecretRotationScheduleTests(Provider provider) : IAsyncLif
     [Fact]
     public async Task Secret_OtherTenant_IsNotFound()
     {
-        var tenant = await KeelFixture.NewTenantAsync(Node, _admin);
-        var other = await KeelFixture.NewTenantAsync(Node, _admin);
+        var tenant = await Clock.NewTenantAsync();
+        var other = await Clock.NewTenantAsync();
         var endpoint = await (await tenant.Owner.PostJson("/v1/webhooks/endpoints", new { url = "https://hooks.example.com/x" })).Json(HttpStatusCode.Created);
 
         await (await other.Owner.GetAsync($"/v1/webhooks/endpoints/{endpoint.Str("id")}/secret")).Problem(HttpStatusCode.NotFound, "resource.not_found");

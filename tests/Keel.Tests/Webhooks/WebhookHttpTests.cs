@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Keel.Tests.Infrastructure;
 using Keel.Webhooks;
 
 namespace Keel.Tests.Webhooks;
@@ -41,7 +42,7 @@ public sealed class WebhookHttpTests
     [Fact]
     public async Task Send_HostNameRefusingConnections_ErrorNamesNoAddress()
     {
-        var closedPort = LoopbackReceiver.ClosedPort();
+        var closedPort = LoopbackPorts.Unused();
         using var client = Client("127.0.0.0/8");
 
         var e = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://localhost:{closedPort}/")));
@@ -172,7 +173,7 @@ public sealed class WebhookHttpTests
     [Fact]
     public async Task Send_AllowedAddressRefusingConnections_NotDestinationForbidden()
     {
-        var closedPort = LoopbackReceiver.ClosedPort();
+        var closedPort = LoopbackPorts.Unused();
         using var client = Client("127.0.0.0/8");
 
         var e = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri($"http://127.0.0.1:{closedPort}/")));

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Keel.Tests.Infrastructure;
 
@@ -42,46 +40,28 @@ internal static class WebhookRequests
         return deliveries[0];
     }
 
+    /// <summary>
+    /// Returns once the dispatcher has worked through every delivery of the tenant that fell due before this call, so
+    /// that a send still missing afterwards is not merely yet to come: a sentinel event, published now to an endpoint
+    /// of its own at <paramref name="receiver"/> (path <c>/sentinel</c>), has arrived, and none of the tenant's
+    /// deliveries is pending. Deliveries are claimed in the order they fall due, and one stays pending until its
+    /// attempt is recorded, which is after the receiver recorded the request.
+    /// </summary>
+    public static async Task DispatchedUpToNowAsync(this HttpClient tenant, LoopbackReceiver receiver)
+    {
+        await tenant.CreateEndpointAsync(receiver, new { event_types = new[] { SentinelType } }, "sentinel");
+        var sentinel = (await tenant.PublishAsync(SentinelType, new { })).Str("id");
+        var pending = 0;
+        await Eventually.TrueAsync(async () =>
+            receiver.For(sentinel).Length > 0
+            && (pending = (await (await tenant.GetAsync("/v1/deliveries?status=pending")).Json(HttpStatusCode.OK)).Ids().Length) == 0,
+            describe: () => $"sentinel {sentinel}: {receiver.For(sentinel).Length} requests, {pending} deliveries pending");
+    }
+
+    /// <summary>The event type of <see cref="DispatchedUpToNowAsync"/>'s sentinel, received at <c>/sentinel</c> only.</summary>
+    public const string SentinelType = "test.sentinel";
+
     /// <summary>Requests of the receiver that carry this event's <c>webhook-id</c>.</summary>
     public static ReceivedRequest[] For(this LoopbackReceiver receiver, string eventId) =>
         [.. receiver.Requests.Where(r => r.Headers.GetValueOrDefault("webhook-id") == eventId)];
-}
-
-/// <summary>Waits for an asynchronous outcome, failing with a message that says what was seen.</summary>
-internal static class Eventually
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, Func<string>? describe = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, describe?.Invoke() ?? "condition not met in time");
-            await Task.Delay(50);
-        }
-    }
-
-    public static Task TrueAsync(Func<bool> condition, TimeSpan? timeout = null, Func<string>? describe = null) =>
-        TrueAsync(() => Task.FromResult(condition()), timeout, describe);
-}
-
-/// <summary>
-/// Standard Webhooks verification written from the spec, independent of Keel's signer: the signed
-/// content is <c>{webhook-id}.{webhook-timestamp}.{body}</c>, the key the base64 after <c>whsec_</c>.
-/// </summary>
-internal static class StandardWebhooks
-{
-    public static string[] Entries(ReceivedRequest request, string version) =>
-        [.. request.Headers["webhook-signature"].Split(' ').Where(e => e.StartsWith(version + ",", StringComparison.Ordinal)).Select(e => e[(version.Length + 1)..])];
-
-    public static bool HasValidV1(ReceivedRequest request, string secret) => HasValid(request, secret, "v1", HMACSHA256.HashData);
-
-    public static bool HasValidV2(ReceivedRequest request, string secret) => HasValid(request, secret, "v2", HMACSHA512.HashData);
-
-    static bool HasValid(ReceivedRequest request, string secret, string version, Func<byte[], byte[], byte[]> mac)
-    {
-        var key = Convert.FromBase64String(secret["whsec_".Length..]);
-        var content = Encoding.UTF8.GetBytes($"{request.Headers["webhook-id"]}.{request.Headers["webhook-timestamp"]}.{request.BodyText}");
-        var expected = Convert.ToBase64String(mac(key, content));
-        return Entries(request, version).Contains(expected);
-    }
 }

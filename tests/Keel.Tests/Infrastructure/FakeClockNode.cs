@@ -1,8 +1,7 @@
-using Keel.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Keel.Tests.Keys;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// A Keel node of its own, on a fresh database, whose clock moves only when the test moves it: expiry,
@@ -39,19 +38,8 @@ public sealed class FakeClockNode : IAsyncDisposable
         {
             settings[name] = value;
         }
-        var node = new KeelNode(provider, await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings,
-            s => s.AddSingleton<TimeProvider>(time));
-        var started = new FakeClockNode(time, node);
-        try
-        {
-            (await started.Admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
-            return started;
-        }
-        catch
-        {
-            await started.DisposeAsync();
-            throw;
-        }
+        var node = await KeelNode.StartAsync(provider, settings, services: s => s.AddSingleton<TimeProvider>(time));
+        return new FakeClockNode(time, node);
     }
 
     public DateTimeOffset Now => Time.GetUtcNow();
@@ -61,10 +49,6 @@ public sealed class FakeClockNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Admin.Dispose();
-        await Node.DisposeAsync();
-        if (Node.Provider == Provider.Postgres)
-        {
-            await TestServers.DropPostgresDatabaseAsync(Node.ConnectionString);
-        }
+        await Node.StopAsync();
     }
 }

@@ -1,22 +1,22 @@
-extern alias bench;
+using Keel.Bench.Nab;
 
-using bench::Keel.Bench.Nab;
+namespace Keel.Bench.Tests.Nab;
 
-namespace Keel.Tests.Unit;
-
-/// <summary>The NAB scorer against NAB's own published per-file results (shared/data/nab/results).</summary>
+/// <summary>The NAB scorer against NAB's own published per-file results (Fixtures/nab/results).</summary>
 public sealed class NabScorerTests
 {
-    static readonly NabCorpus Corpus = NabCorpus.Find();
+    static readonly NabCorpus Corpus = NabFixtures.Corpus;
     static readonly CostMatrix Standard = Corpus.Profile("standard");
 
     [Theory]
-    [InlineData("numenta", "realAWSCloudwatch/ec2_disk_write_bytes_c0d644.csv")]
-    [InlineData("numenta", "realTweets/Twitter_volume_FB.csv")]
-    [InlineData("numenta", "artificialNoAnomaly/art_daily_small_noise.csv")]
-    [InlineData("ARTime", "realTweets/Twitter_volume_AMZN.csv")]
-    [InlineData("ARTime", "artificialWithAnomaly/art_increase_spike_density.csv")]
+    [InlineData("numenta", "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv")]
+    [InlineData("numenta", "realAWSCloudwatch/ec2_cpu_utilization_c6585a.csv")]
+    [InlineData("numenta", "realAdExchange/exchange-2_cpc_results.csv")]
+    [InlineData("numenta", "realAdExchange/exchange-3_cpc_results.csv")]
     [InlineData("ARTime", "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv")]
+    [InlineData("ARTime", "realAWSCloudwatch/ec2_cpu_utilization_c6585a.csv")]
+    [InlineData("ARTime", "realAdExchange/exchange-2_cpc_results.csv")]
+    [InlineData("ARTime", "realAdExchange/exchange-3_cpc_results.csv")]
     public void Score_AtNabsThreshold_ReproducesNabsPublishedScoreAndCounts(string detector, string file)
     {
         var published = Corpus.Published(detector, "standard").Single(p => p.File == file);

@@ -1,6 +1,4 @@
-using Keel.Tests.Infrastructure;
-
-namespace Keel.Tests.Limits;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>A Keel node of a test's own, counting in memory or, given a Redis, on Redis.</summary>
 public static class LimitsNode
@@ -18,10 +16,7 @@ public static class LimitsNode
         {
             settings[name] = value;
         }
-        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, settings, services);
-        using var admin = node.ClientWith(KeelFixture.AdminToken);
-        (await admin.GetAsync("/health/live")).EnsureSuccessStatusCode();
-        return node;
+        return await KeelNode.StartAsync(provider, settings, connectionString, services, health: "/health/live");
     }
 
     /// <summary>Runs <paramref name="test"/> against a fresh node and one tenant of it, then stops the node.</summary>
@@ -35,16 +30,7 @@ public static class LimitsNode
         }
         finally
         {
-            await StopAsync(node);
-        }
-    }
-
-    public static async Task StopAsync(KeelNode node, bool dropDatabase = true)
-    {
-        await node.DisposeAsync();
-        if (dropDatabase && node.Provider == Provider.Postgres)
-        {
-            await TestServers.DropPostgresDatabaseAsync(node.ConnectionString);
+            await node.StopAsync();
         }
     }
 }

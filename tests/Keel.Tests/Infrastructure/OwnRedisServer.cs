@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
-namespace Keel.Tests.Limits;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// A redis-server of a test's own (<c>KEEL_REDIS_SERVER</c>, which scripts/test sets), on a free loopback port, for
@@ -33,7 +32,7 @@ public sealed class OwnRedisServer : IAsyncDisposable
 
     public static async Task<OwnRedisServer> StartAsync()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Unused();
         var process = Launch(port);
         var config = new ConfigurationOptions
         {
@@ -109,12 +108,5 @@ public sealed class OwnRedisServer : IAsyncDisposable
         await StopAsync();
         await Connection.DisposeAsync();
         _process.Dispose();
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,20 +1,14 @@
-using Keel.Tests.Infrastructure;
-
-namespace Keel.Tests.Webhooks;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// A Keel node whose dispatcher may send to loopback receivers (plain http, 127.0.0.0/8 opened, their
-/// answers stored as from any receiver) and retries on a fast schedule, shared by the tests of one class. Tests that need other settings start
-/// a node of their own with <see cref="StartNodeAsync"/>.
+/// answers stored as from any receiver) and retries on a fast schedule, shared by the tests of one class. Tests that
+/// need other settings start a node of their own with <see cref="StartNodeAsync"/>.
 /// </summary>
-public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
+public abstract class WebhookFixture(Provider provider) : KeelFixture(provider, Settings())
 {
     /// <summary>A fixed master key, so no test writes a key file.</summary>
     public const string MasterKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-    public Provider Provider { get; } = provider;
-    public KeelNode Node { get; private set; } = null!;
-    public HttpClient Admin { get; private set; } = null!;
 
     /// <summary>
     /// Three retries 300 ms apart, no jitter: a delivery is dead about a second after its first failure.
@@ -50,37 +44,8 @@ public abstract class WebhookFixture(Provider provider) : IAsyncLifetime
         return settings;
     }
 
-    public static async Task<KeelNode> StartNodeAsync(Provider provider, IReadOnlyDictionary<string, string?>? extra = null, string? connectionString = null)
-    {
-        var node = new KeelNode(provider, connectionString ?? await KeelFixture.NewDatabaseAsync(provider), KeelFixture.AdminToken, Settings(extra));
-        using var admin = node.ClientWith(KeelFixture.AdminToken);
-        (await admin.GetAsync("/health/ready")).EnsureSuccessStatusCode();
-        return node;
-    }
-
-    public async Task InitializeAsync()
-    {
-        Node = await StartNodeAsync(Provider);
-        Admin = Node.ClientWith(KeelFixture.AdminToken);
-    }
-
-    public Task<TestTenant> NewTenantAsync() => KeelFixture.NewTenantAsync(Node, Admin);
-
-    public async Task DisposeAsync()
-    {
-        Admin.Dispose();
-        await StopAsync(Node);
-    }
-
-    /// <summary>Stops a node and drops its PostgreSQL database.</summary>
-    public static async Task StopAsync(KeelNode node)
-    {
-        await node.DisposeAsync();
-        if (node.Provider == Provider.Postgres)
-        {
-            await TestServers.DropPostgresDatabaseAsync(node.ConnectionString);
-        }
-    }
+    public static Task<KeelNode> StartNodeAsync(Provider provider, IReadOnlyDictionary<string, string?>? extra = null, string? connectionString = null) =>
+        KeelNode.StartAsync(provider, Settings(extra), connectionString);
 }
 
 public sealed class WebhookSqliteFixture() : WebhookFixture(Provider.Sqlite);

@@ -1,4 +1,4 @@
-namespace Keel.Tests.Limits;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>Many callers at once, for the tests that a store never overshoots.</summary>
 internal static class Concurrently

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Keel.Tests.Webhooks;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// A tenant's webhook endpoint for tests: Kestrel on 127.0.0.1 with an ephemeral port. It records every
@@ -66,16 +66,6 @@ public sealed class LoopbackReceiver : IAsyncDisposable
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
         return receiver;
-    }
-
-    /// <summary>A loopback port nothing listens on (just released by the system), for connections that must be refused.</summary>
-    public static int ClosedPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     async Task HandleAsync(HttpContext context)

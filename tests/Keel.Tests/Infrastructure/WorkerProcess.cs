@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using Keel.Tests.Infrastructure;
 
-namespace Keel.Tests.Webhooks;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// Keel as a separate OS process with the worker role (<c>dotnet keel.dll serve --role worker</c> from the
@@ -40,11 +40,11 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>
-    /// Starts a worker (or another <paramref name="role"/>) on <paramref name="node"/>'s database with
-    /// <paramref name="settings"/> as <c>--Name=value</c> arguments, and returns once its
-    /// <c>/health/ready</c> answers 200.
+    /// Starts a worker (or another <paramref name="role"/>) on the database of <paramref name="connectionString"/> with
+    /// <paramref name="settings"/> as <c>--Name=value</c> arguments, and returns once its <c>/health/ready</c> answers 200.
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(KeelNode node, IReadOnlyDictionary<string, string?> settings, string role = "worker")
+    public static async Task<WorkerProcess> StartAsync(
+        Provider provider, string connectionString, IReadOnlyDictionary<string, string?> settings, string role = "worker")
     {
         var folder = AppContext.BaseDirectory;
         var dll = Path.Combine(folder, "keel.dll");
@@ -61,8 +61,8 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         List<string> args =
         [
             dll, "serve", "--role", role, "--urls", "http://127.0.0.1:0",
-            "--Storage:Provider=" + (node.Provider == Provider.Postgres ? "postgres" : "sqlite"),
-            "--Storage:ConnectionString=" + node.ConnectionString,
+            "--Storage:Provider=" + (provider == Provider.Postgres ? "postgres" : "sqlite"),
+            "--Storage:ConnectionString=" + connectionString,
             "--Keel:AdminToken=" + KeelFixture.AdminToken,
             "--Logging:LogLevel:Default=Warning",
         ];
@@ -89,6 +89,17 @@ public sealed partial class WorkerProcess : IAsyncDisposable
             await worker.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>A client of the process that sends <paramref name="secret"/> as its bearer token (none when null).</summary>
+    public HttpClient ClientWith(string? secret)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        if (secret is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        }
+        return client;
     }
 
     void Receive(string? line)
@@ -135,15 +146,9 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Waits (up to 10 s) until the process has written a line that <paramref name="match"/> accepts.</summary>
-    public async Task WaitForOutputAsync(Func<string, bool> match)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!_output.Any(match))
-        {
-            Assert.False(deadline.IsCancellationRequested, $"process {Id} did not write the expected line:\n" + string.Join('\n', Output));
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
+    public Task WaitForOutputAsync(Func<string, bool> match) =>
+        Eventually.TrueAsync(() => _output.Any(match), TimeSpan.FromSeconds(10),
+            () => $"process {Id} did not write the expected line:\n" + string.Join('\n', Output));
 
     /// <summary>SIGKILL on Linux (<see cref="Process.Kill(bool)"/>); waits for the exit and returns the exit code.</summary>
     public async Task<int> KillAsync()

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Keel.Tests.Limits;
+namespace Keel.Tests.Infrastructure;
 
 /// <summary>
 /// Time as a conformance test sees it, so the same test runs against a store on a fake clock (exact, instant) and one
