@@ -47,7 +47,7 @@ public sealed partial class OutcomeBoundTests
         }
         finally
         {
-            await WebhookFixture.StopAsync(node);
+            await node.StopAsync();
         }
     }
 

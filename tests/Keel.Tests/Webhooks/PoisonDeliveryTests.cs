@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Keel.Storage;
 using Keel.Tests.Infrastructure;
-using Keel.Tests.Keys;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
