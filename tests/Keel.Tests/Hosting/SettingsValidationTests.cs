@@ -128,14 +128,15 @@ public sealed class SettingsValidationTests
     [MemberData(nameof(Cases))]
     public async Task Serve_BadValue_ExitsWith2AndOneLineNamingTheSetting(string name, string[] settings)
     {
-        var (exit, output, error) = await KeelVerbs.RunAsync(
+        // A serve that started would be stopped after 30 s with exit code 0. Stdout is not read: in-process nodes of
+        // other tests write to the same console.
+        var (exit, _, error) = await KeelVerbs.RunAsync(
             ["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(), .. settings.Select(s => "--" + s)], TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, exit);
         var line = Assert.Single(error.Split('\n'), l => l.StartsWith("Keel cannot start", StringComparison.Ordinal));
         Assert.Contains(name, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("Keel is listening", output, StringComparison.Ordinal);
     }
 
     [Fact]
