@@ -20,7 +20,7 @@ public static class KeelCommandLine
 
         var serve = new Command("serve", "Run Keel (the default verb)") { role, urls };
         serve.TreatUnmatchedTokensAsErrors = false;
-        serve.SetAction(parse => ServeAsync(ConfigArgs(parse, role, urls)));
+        serve.SetAction((parse, ct) => ServeAsync(ConfigArgs(parse, role, urls), ct));
 
         var migrate = new Command("migrate", "Apply pending database migrations and exit") { TreatUnmatchedTokensAsErrors = false };
         migrate.SetAction((parse, ct) => MigrateAsync(ConfigArgs(parse, null, null), ct));
@@ -37,7 +37,7 @@ public static class KeelCommandLine
             role, urls, serve, migrate, adminToken, errorsDoc,
         };
         root.TreatUnmatchedTokensAsErrors = false;
-        root.SetAction(parse => ServeAsync(ConfigArgs(parse, role, urls)));
+        root.SetAction((parse, ct) => ServeAsync(ConfigArgs(parse, role, urls), ct));
         return root;
     }
 
@@ -55,7 +55,7 @@ public static class KeelCommandLine
         return [.. args];
     }
 
-    public static WebApplication CreateApp(string[] args)
+    public static async Task<WebApplication> CreateAppAsync(string[] args)
     {
         // `dotnet run --project src/Keel` runs in the caller's folder (where ./.keel/ belongs); the
         // settings file ships beside the binary, so read it from there unless the folder has its own.
@@ -66,13 +66,23 @@ public static class KeelCommandLine
         });
         builder.AddKeel();
         var app = builder.Build();
+        try
+        {
+            // Before the host starts: a wrong setting ends in one line (WithValidSettings), not in the host's error log.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         app.MapKeel();
         return app;
     }
 
-    static Task<int> ServeAsync(string[] args) => WithValidSettings(async () =>
+    static Task<int> ServeAsync(string[] args, CancellationToken ct) => WithValidSettings(async () =>
     {
-        await using var app = CreateApp(args);
+        await using var app = await CreateAppAsync(args);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var url in app.Urls)
@@ -80,13 +90,13 @@ public static class KeelCommandLine
                 Console.WriteLine($"Keel is listening on {url} (API docs: {url.TrimEnd('/')}/docs)");
             }
         });
-        await app.RunAsync();
+        await app.RunAsync(ct);
         return 0;
     });
 
     static Task<int> MigrateAsync(string[] args, CancellationToken ct) => WithValidSettings(async () =>
     {
-        await using var app = CreateApp(args);
+        await using var app = await CreateAppAsync(args);
         await StorageSetup.MigrateAsync(app.Services, ct);
         Console.WriteLine("Migrations applied.");
         return 0;
@@ -94,7 +104,7 @@ public static class KeelCommandLine
 
     static Task<int> RotateAdminTokenAsync(string[] args, CancellationToken ct) => WithValidSettings(async () =>
     {
-        await using var app = CreateApp(args);
+        await using var app = await CreateAppAsync(args);
         await StorageSetup.MigrateAsync(app.Services, ct);
         await using var scope = app.Services.CreateAsyncScope();
         var token = await AdminTokens.RotateAsync(scope.ServiceProvider.GetRequiredService<KeelDb>(), TimeProvider.System, ct);
@@ -106,24 +116,30 @@ public static class KeelCommandLine
         return 0;
     });
 
-    /// <summary>A wrong setting stops the process with exit code 2 and a message that names it.</summary>
+    /// <summary>A wrong setting stops the process with exit code 2 and one line that names it.</summary>
     static async Task<int> WithValidSettings(Func<Task<int>> verb)
     {
         try
         {
             return await verb();
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (InvalidSettings(e) is { } message)
         {
-            await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {string.Join(" ", e.Failures)}");
-            return 2;
-        }
-        // The configuration binder has no exception type of its own for a value it cannot convert
-        // ("Failed to convert configuration value at 'Webhooks:AllowHttp' to type 'System.Boolean'").
-        catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
-        {
-            await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {e.Message}");
+            await Console.Error.WriteLineAsync($"Keel cannot start, a setting is invalid: {message.ReplaceLineEndings(" ")}");
             return 2;
         }
     }
+
+    /// <summary>What is wrong with the settings, when that is what <paramref name="e"/> says; otherwise null.</summary>
+    static string? InvalidSettings(Exception e) => e switch
+    {
+        OptionsValidationException invalid => string.Join(" ", invalid.Failures),
+        // Several options classes failed at once.
+        AggregateException all when all.InnerExceptions.All(i => InvalidSettings(i) is not null) =>
+            string.Join(" ", all.InnerExceptions.Select(InvalidSettings)),
+        // The configuration binder has no exception type of its own for a value it cannot convert
+        // ("Failed to convert configuration value at 'Webhooks:AllowHttp' to type 'System.Boolean'").
+        InvalidOperationException when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => e.Message,
+        _ => null,
+    };
 }

@@ -25,16 +25,14 @@ public static class KeelSetup
         }
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
-            // Kestrel:Limits:* (MaxRequestLineSize, RequestHeadersTimeout, ...) are settings like any other.
-            context.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits);
+            KestrelLimits.Bind(context.Configuration, kestrel.Limits);
             kestrel.ConfigureEndpointDefaults(listen => listen.UseKestrelProblems());
         });
-        builder.Services.AddOptions<KeelOptions>().BindConfiguration("Keel").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<HttpOptions>().BindConfiguration("Http");
-        builder.Services.AddOptions<TenantsOptions>().BindConfiguration("Tenants").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<RedisOptions>().BindConfiguration("Redis")
-            .Validate(o => RedisConnection.IsValid(o.ConnectionString), "Redis:ConnectionString is not a valid StackExchange.Redis configuration.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().ValidateOnStart();
+        builder.Services.AddSettings<KeelOptions>("Keel");
+        builder.Services.AddSettings<HttpOptions>("Http");
+        builder.Services.AddSettings<TenantsOptions>("Tenants");
+        builder.Services.AddSettings<RedisOptions>("Redis");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddHttpContextAccessor();

@@ -2,12 +2,6 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Keel.Http;
 
-public sealed class HttpOptions
-{
-    /// <summary>Largest request body accepted, in bytes. Larger ones get 413 <c>validation.body_too_large</c>.</summary>
-    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
-}
-
 /// <summary>
 /// Refuses an oversized body before anything reads it when Content-Length says so, and caps a chunked
 /// body while it is read: through the server's own limit where it has one (Kestrel), and by counting

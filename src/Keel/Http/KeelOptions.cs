@@ -13,9 +13,11 @@ public sealed class KeelOptions
     public string? AdminToken { get; set; }
 
     /// <summary><c>api</c>, <c>worker</c> or <c>all</c> (set by <c>keel serve --role</c>).</summary>
-    [RegularExpression("^(api|worker|all)$", ErrorMessage = "Keel:Role must be 'api', 'worker' or 'all'.")]
+    [Required(ErrorMessage = RoleMessage), RegularExpression("^(api|worker|all)$", ErrorMessage = RoleMessage)]
     public string Role { get; set; } = "all";
 
     public bool ServesApi => Role is "api" or "all";
     public bool RunsWorkers => Role is "worker" or "all";
+
+    const string RoleMessage = "Keel:Role must be 'api', 'worker' or 'all'.";
 }

@@ -2,26 +2,29 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Keel.Keys;
 
-/// <summary>The <c>Keys</c> configuration section.</summary>
+/// <summary>The <c>Keys</c> configuration section. Intervals stop at 49 days, the longest Task.Delay.</summary>
 public sealed class KeysOptions
 {
     /// <summary>
     /// How long a verified key stays in memory. Revocations evict at once (and on other nodes through
     /// Redis or PostgreSQL notifications); the TTL only bounds staleness if a notification is lost.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Keys:CacheTtl must be from 1 second to 1 day.")]
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long "no such key" is remembered, so a flood of random keys does not reach the database each time.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Keys:NegativeCacheTtl must be from 1 second to 1 day.")]
     public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Keys (and "no such key" answers) a node keeps in memory. Past it new entries wait for room, so a
     /// flood of random keys costs database reads, never unbounded memory.
     /// </summary>
-    [Range(1_000, 100_000_000, ErrorMessage = "Keys:CacheMaxEntries must be from 1,000 to 100,000,000.")]
+    [Range(1_000, 100_000_000, ErrorMessage = "Keys:CacheMaxEntries must be from 1000 to 100000000.")]
     public int CacheMaxEntries { get; set; } = 500_000;
 
     /// <summary>How often pending <c>last_used_at</c> values are written (each key at most once a minute).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "49.00:00:00", ErrorMessage = "Keys:LastUsedFlushInterval must be from 1 second to 49 days.")]
     public TimeSpan LastUsedFlushInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -30,14 +33,14 @@ public sealed class KeysOptions
     /// on the other), <c>redis</c>, <c>postgres</c> (only that one, e.g. <c>redis</c> behind a pooler
     /// that cannot LISTEN), or <c>none</c> (one node).
     /// </summary>
-    [RegularExpression("^(auto|redis|postgres|none)$", ErrorMessage = "Keys:ChangeChannel must be 'auto', 'redis', 'postgres' or 'none'.")]
+    [Required(ErrorMessage = ChangeChannelMessage), RegularExpression("^(auto|redis|postgres|none)$", ErrorMessage = ChangeChannelMessage)]
     public string ChangeChannel { get; set; } = "auto";
 
     /// <summary>
     /// Name of the Redis channel and PostgreSQL NOTIFY channel for key changes. Deployments that share
     /// one Redis server give each its own, so they do not evict each other's entries.
     /// </summary>
-    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Keys:ChangeChannelName must be a lowercase identifier (letters, digits, '_').")]
+    [Required(ErrorMessage = ChangeChannelNameMessage), RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = ChangeChannelNameMessage)]
     public string ChangeChannelName { get; set; } = "keel_key_changes";
 
     /// <summary>How many days before <c>expires_at</c> a <c>key.expiring</c> event announces it.</summary>
@@ -45,15 +48,13 @@ public sealed class KeysOptions
     public int ExpiryNoticeDays { get; set; } = 7;
 
     /// <summary>How often worker nodes look for keys entering their notice period.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "49.00:00:00", ErrorMessage = "Keys:ExpiryScanInterval must be from 1 second to 49 days.")]
     public TimeSpan ExpiryScanInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// How often the node holding the <c>rotation</c> lease looks for rotation notices, scheduled rotations
-    /// (of keys and webhook secrets) and successor secrets whose grace ended. A rotation happens at most
-    /// this long after it is due.
-    /// </summary>
-    public TimeSpan RotationScanInterval { get; set; } = TimeSpan.FromMinutes(1);
-
     /// <summary>Grace period of a rotation when the request (or the schedule) names none.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00", ErrorMessage = "Keys:DefaultRotationGrace must be from 0 to 30 days.")]
     public TimeSpan DefaultRotationGrace { get; set; } = TimeSpan.FromHours(24);
+
+    const string ChangeChannelMessage = "Keys:ChangeChannel must be 'auto', 'redis', 'postgres' or 'none'.";
+    const string ChangeChannelNameMessage = "Keys:ChangeChannelName must be a lowercase identifier of at most 63 characters (letters, digits, '_').";
 }

@@ -1,4 +1,5 @@
 using Keel.Jobs;
+using Keel.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Keys;
@@ -7,12 +8,8 @@ public static class KeysSetup
 {
     public static IHostApplicationBuilder AddKeys(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<KeysOptions>().BindConfiguration("Keys").ValidateDataAnnotations()
-            // Task.Delay takes at most about 49 days.
-            .Validate(o => o.RotationScanInterval >= TimeSpan.FromSeconds(1) && o.RotationScanInterval <= TimeSpan.FromDays(49),
-                "Keys:RotationScanInterval must be from 00:00:01 to 49.00:00:00.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<RotationScanOptions>().Configure<IOptions<KeysOptions>>((scan, keys) => scan.Interval = keys.Value.RotationScanInterval);
+        builder.Services.AddSettings<KeysOptions>("Keys");
+        builder.Services.AddSettings<RotationScanOptions>("Keys");
         builder.Services.AddSingleton<KeyCache>();
         builder.Services.AddSingleton<KeyChangeBus>();
         builder.Services.AddSingleton<KeyMetrics>();

@@ -7,12 +7,7 @@ public static partial class SecretsSetup
 {
     public static IHostApplicationBuilder AddSecrets(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SealingOptions>()
-            .Bind(builder.Configuration.GetSection("Keel"))
-            .PostConfigure<IConfiguration>(SealingOptions.ApplyDeprecatedNames)
-            .Validate(o => string.IsNullOrEmpty(o.MasterKey) || MasterKey.IsValid(o.MasterKey), "Keel:MasterKey must be base64 of exactly 32 bytes.")
-            .Validate(o => !string.IsNullOrWhiteSpace(o.MasterKeyFile), "Keel:MasterKeyFile must name a file.")
-            .ValidateOnStart();
+        builder.Services.AddSettings<SealingOptions>("Keel").PostConfigure<IConfiguration>(SealingOptions.ApplyDeprecatedNames);
         builder.Services.AddSingleton<ISecretSealer, MasterKeySealer>();
         builder.Services.AddSingleton<IStartupTask, MasterKeyCheck>();
         return builder;

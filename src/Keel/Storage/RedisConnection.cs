@@ -2,12 +2,6 @@ using StackExchange.Redis;
 
 namespace Keel.Storage;
 
-public sealed class RedisOptions
-{
-    /// <summary>StackExchange.Redis configuration string; Redis is used only when this is set.</summary>
-    public string? ConnectionString { get; set; }
-}
-
 /// <summary>
 /// The process's one Redis multiplexer, made on first use. It reconnects by itself; callers treat
 /// a failed command as "Redis unavailable", never as a crash.
@@ -22,22 +16,6 @@ public sealed class RedisConnection(Microsoft.Extensions.Options.IOptions<RedisO
     });
 
     public bool IsConfigured => options.Value.ConnectionString is { Length: > 0 };
-
-    public static bool IsValid(string? connectionString)
-    {
-        if (string.IsNullOrEmpty(connectionString))
-        {
-            return true;
-        }
-        try
-        {
-            return ConfigurationOptions.Parse(connectionString).EndPoints.Count > 0;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     public Task<ConnectionMultiplexer> GetAsync() => _connection.Value;
 

@@ -8,7 +8,7 @@ public static class StorageSetup
 {
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<StorageOptions>("Storage");
         // Both contexts are registered (pooled: options built once, instances reused); which one KeelDb
         // resolves to is read from the options when a scope first needs it, so configuration given late
         // (tests, command line) still counts.

@@ -51,7 +51,8 @@ public sealed class UsageOptions : IValidatableObject
         }
         if (HourRetention < MinuteRetention || DayRetention < HourRetention)
         {
-            yield return new ValidationResult("Keys:Usage retention must grow with the granularity: MinuteRetention <= HourRetention <= DayRetention.",
+            yield return new ValidationResult(
+                "Keys:Usage:HourRetention must be at least Keys:Usage:MinuteRetention, and Keys:Usage:DayRetention at least Keys:Usage:HourRetention.",
                 [nameof(HourRetention)]);
         }
     }

@@ -1,5 +1,6 @@
 using Keel.Jobs;
 using Keel.Keys;
+using Keel.Storage;
 
 namespace Keel.Usage;
 
@@ -7,7 +8,7 @@ public static class UsageSetup
 {
     public static IHostApplicationBuilder AddUsage(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<UsageOptions>().BindConfiguration("Keys:Usage").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<UsageOptions>("Keys:Usage");
         builder.Services.AddSingleton<UsageCounter>();
         builder.Services.AddSingleton<IVerificationCounter>(sp => sp.GetRequiredService<UsageCounter>());
         builder.Services.AddScoped<UsageQueries>();

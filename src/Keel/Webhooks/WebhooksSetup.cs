@@ -1,5 +1,6 @@
 using Keel.Events;
 using Keel.Jobs;
+using Keel.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
@@ -8,19 +9,11 @@ public static class WebhooksSetup
 {
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<WebhooksOptions>().BindConfiguration("Webhooks").ValidateDataAnnotations()
-            .Validate(o => o.EffectiveRetrySchedule.All(d => d > TimeSpan.Zero), "Webhooks:RetrySchedule must list positive TimeSpans (\"00:00:05\").")
-            .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.AttemptTimeout < o.LeaseDuration,
-                "Webhooks:AttemptTimeout must be positive and shorter than Webhooks:LeaseDuration.")
-            .Validate(o => o.PollInterval > TimeSpan.Zero, "Webhooks:PollInterval must be positive.")
-            .Validate(o => o.Retention > TimeSpan.Zero, "Webhooks:Retention must be positive.")
-            .Validate(o => WebhookNetworkPolicy.TryParseNetworks(o.AllowedNetworks, out _, out _),
-                "Webhooks:AllowedNetworks must be a list of CIDR ranges (\"10.1.0.0/16\", \"fd00::/8\").")
-            .ValidateOnStart();
+        builder.Services.AddSettings<WebhooksOptions>("Webhooks");
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<WebhooksOptions>>().Value;
-            // Validated at start (above); a list that does not parse never gets this far.
+            // Validated at start (WebhooksOptions.Validate); a list that does not parse never gets this far.
             return new WebhookNetworkPolicy(o.AllowHttp, WebhookNetworkPolicy.TryParseNetworks(o.AllowedNetworks, out var networks, out _) ? networks : []);
         });
         builder.Services.AddSingleton<DispatchSignal>();

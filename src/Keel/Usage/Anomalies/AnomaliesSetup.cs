@@ -1,4 +1,5 @@
 using Keel.Jobs;
+using Keel.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Keel.Usage.Anomalies;
@@ -7,7 +8,7 @@ public static class AnomaliesSetup
 {
     public static IHostApplicationBuilder AddAnomalies(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AnomaliesOptions>().BindConfiguration("Anomalies").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSettings<AnomaliesOptions>("Anomalies");
         builder.Services.AddSingleton<IAnomalyDetector>(sp => new RobustDetector(sp.GetRequiredService<IOptions<AnomaliesOptions>>().Value));
         builder.Services.AddSingleton<AnomalyMonitor>();
         // Only workers scan, and only one of them at a time (the scanner's lease).
