@@ -64,6 +64,7 @@ public abstract class CommandLineTests(Provider provider)
     [InlineData("--Webhooks:AllowHttp=maybe", "Webhooks:AllowHttp")]
     [InlineData("--Keys:CacheTtl=soon", "Keys:CacheTtl")]
     [InlineData("--Keys:CacheMaxEntries=10", "Keys:CacheMaxEntries")]
+    [InlineData("--Keys:NegativeCacheMaxEntries=10", "Keys:NegativeCacheMaxEntries")]
     public async Task Serve_InvalidSetting_ExitsWithMessageNamingTheSetting(string setting, string name)
     {
         var run = RunAsync(["serve", "--urls=http://127.0.0.1:0", .. StorageArgs(await KeelFixture.NewDatabaseAsync(provider)), setting]);
