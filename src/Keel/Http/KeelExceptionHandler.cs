@@ -24,7 +24,8 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         {
             return true; // the client went away; nobody is left to answer
         }
-        var (error, detail, errors) = exception is InvalidOperationException && NamesUnknownCharset(context.Request)
+        // What ASP.NET Core throws for a charset it does not know wraps the ArgumentException of Encoding.GetEncoding.
+        var (error, detail, errors) = exception is InvalidOperationException { InnerException: ArgumentException } && NamesUnknownCharset(context.Request)
             ? (ErrorCodes.UnsupportedMediaType, "The Content-Type names a charset that is not a known encoding; send JSON in UTF-8.", null)
             : Classify(exception);
         if (error == ErrorCodes.InternalError)
