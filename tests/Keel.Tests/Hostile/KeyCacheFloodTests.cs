@@ -36,7 +36,14 @@ public sealed class KeyCacheFloodTests : IAsyncLifetime, IDisposable
         services.AddScoped<KeelDb>(sp => sp.GetRequiredService<SqliteKeelDb>());
         _services = services.BuildServiceProvider();
         _scopes = new CountingScopes(_services.GetRequiredService<IServiceScopeFactory>());
-        _cache = new KeyCache(_scopes, Options.Create(new KeysOptions { CacheMaxEntries = Limit, NegativeCacheMaxEntries = Limit }));
+        // Nothing expires during the flood, however slow the machine: only the limits bound what is held.
+        _cache = new KeyCache(_scopes, Options.Create(new KeysOptions
+        {
+            CacheMaxEntries = Limit,
+            NegativeCacheMaxEntries = Limit,
+            CacheTtl = TimeSpan.FromHours(1),
+            NegativeCacheTtl = TimeSpan.FromHours(1),
+        }));
     }
 
     public async Task InitializeAsync()
