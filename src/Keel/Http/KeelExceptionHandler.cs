@@ -1,6 +1,9 @@
 using System.Data.Common;
+using System.Text;
 using System.Text.Json;
+using Keel.Storage;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Net.Http.Headers;
 
 namespace Keel.Http;
 
@@ -21,7 +24,10 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         {
             return true; // the client went away; nobody is left to answer
         }
-        var (error, detail, errors) = Classify(exception);
+        // What ASP.NET Core throws for a charset it does not know wraps the ArgumentException of Encoding.GetEncoding.
+        var (error, detail, errors) = exception is InvalidOperationException { InnerException: ArgumentException } && NamesUnknownCharset(context.Request)
+            ? (ErrorCodes.UnsupportedMediaType, "The Content-Type names a charset that is not a known encoding; send JSON in UTF-8.", null)
+            : Classify(exception);
         if (error == ErrorCodes.InternalError)
         {
             Unhandled(logger, context.Request.Method, context.Request.Path, exception);
@@ -47,16 +53,12 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         }
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            // System.Text.Json checks UTF-8 only when it turns a string into .NET text, which for a
-            // JsonElement (such as `meta`) happens in the handler, outside model binding.
-            if (e is InvalidOperationException && e.Message.Contains("invalid UTF-8", StringComparison.Ordinal))
+            // System.Text.Json checks UTF-8 only when it turns a string into .NET text: in model binding (a
+            // JsonException around it) or, for a JsonElement such as `meta`, in the handler. Either way the decoder's
+            // exception is inside.
+            if (e is DecoderFallbackException)
             {
                 return (ErrorCodes.MalformedJson, "The body is not valid UTF-8.", null);
-            }
-            // ASP.NET Core reads the body in the Content-Type's charset and throws on one it does not know.
-            if (e is InvalidOperationException && e.Message.Contains("is not a known encoding", StringComparison.Ordinal))
-            {
-                return (ErrorCodes.UnsupportedMediaType, "The Content-Type names a charset that is not a known encoding; send JSON in UTF-8.", null);
             }
         }
         // A JsonException is the client's only when model binding read it from the body; anywhere else
@@ -67,15 +69,13 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
             fromBody |= e is BadHttpRequestException;
             switch (e)
             {
-                // PostgreSQL text cannot hold U+0000 ("invalid byte sequence", 22021); SQLite can.
-                case DbException { SqlState: "22021" }:
+                case DbException db when DbErrors.IsNulInText(db):
                     return (ErrorCodes.BadRequest, "Text values may not contain the NUL character (U+0000).", null);
                 case JsonException json when fromBody:
                     return FromJson(json);
                 // The database (or Redis) cannot be reached or is busy: the client may retry, and it is
                 // not Keel's bug; 503 with Retry-After rather than a 500.
-                case Npgsql.NpgsqlException { IsTransient: true }:
-                case Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
+                case DbException db when DbErrors.IsUnavailable(db):
                 case StackExchange.Redis.RedisConnectionException:
                 case TimeoutException:
                     return (ErrorCodes.Unavailable, "A dependency of Keel (the database or Redis) is unavailable; retry with backoff.", null);
@@ -85,6 +85,8 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
                     return (ErrorCodes.UnsupportedMediaType, null, null);
             }
         }
+        // The framework's bind failures have no type or code of their own beyond 400; only the message tells a missing
+        // body from a bad parameter (ExceptionClassificationTests pins the messages it really throws).
         if (exception is BadHttpRequestException bad)
         {
             return bad.Message.Contains("no body was provided", StringComparison.Ordinal)
@@ -98,14 +100,18 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
     static (ErrorCode, string?, IDictionary<string, string[]>?) FromJson(JsonException json)
     {
         var field = FieldOf(json.Path);
+        for (Exception? e = json; e is not null; e = e.InnerException)
+        {
+            if (e is NulInTextException)
+            {
+                return (ErrorCodes.ValidationFailed, NulFreeStrings.Message, new Dictionary<string, string[]> { [field] = [NulFreeStrings.Message] });
+            }
+        }
+        // System.Text.Json throws a plain JsonException for every kind of failure; its message is all that tells them apart.
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
             var name = UnknownName(json.Message) ?? field;
             return (ErrorCodes.UnknownField, $"Unknown field '{name}'.", new Dictionary<string, string[]> { [name] = ["Unknown field."] });
-        }
-        if (json.Message.StartsWith(NulFreeStrings.Message, StringComparison.Ordinal))
-        {
-            return (ErrorCodes.ValidationFailed, NulFreeStrings.Message, new Dictionary<string, string[]> { [field] = [NulFreeStrings.Message] });
         }
         if (json.Message.Contains("could not be converted", StringComparison.Ordinal))
         {
@@ -114,6 +120,29 @@ internal sealed partial class KeelExceptionHandler(ILogger<KeelExceptionHandler>
         }
         var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : "";
         return (ErrorCodes.MalformedJson, $"The body is not valid JSON{where}.", null);
+    }
+
+    /// <summary>
+    /// Whether the request's Content-Type names a charset .NET does not know. ASP.NET Core throws a bare
+    /// InvalidOperationException when it meets one, told apart from Keel's own only by its message: the request is
+    /// judged instead, as ASP.NET Core judges it (<see cref="Encoding.GetEncoding(string)"/>).
+    /// </summary>
+    internal static bool NamesUnknownCharset(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.Charset is not { Length: > 0 } charset
+            || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        try
+        {
+            Encoding.GetEncoding(HeaderUtilities.RemoveQuotes(charset).ToString());
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
     }
 
     // "$.scopes[0]" -> "scopes[0]"; the root itself is "body".

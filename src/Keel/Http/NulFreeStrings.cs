@@ -14,8 +14,11 @@ internal sealed class NulFreeStrings : JsonConverter<string>
     public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         var text = reader.GetString();
-        return text is not null && text.Contains('\0', StringComparison.Ordinal) ? throw new JsonException(Message) : text;
+        return text is not null && text.Contains('\0', StringComparison.Ordinal) ? throw new NulInTextException() : text;
     }
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
+
+/// <summary>What <see cref="NulFreeStrings"/> throws: a type of its own, so the error handler need not read the message.</summary>
+internal sealed class NulInTextException() : JsonException(NulFreeStrings.Message);

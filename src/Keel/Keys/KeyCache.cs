@@ -11,9 +11,14 @@ namespace Keel.Keys;
 /// only on a miss. A change to a key evicts it here at once (<see cref="Evict"/>) and on every other
 /// node through <see cref="KeyChangeBus"/>.
 /// </summary>
+/// <remarks>
+/// Keys and "no such key" answers are held apart, each under its own limit: random keys sent in bulk fill only the
+/// second, so they can neither push real keys out nor keep new ones from being cached.
+/// </remarks>
 public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> options) : IDisposable
 {
     readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheMaxEntries });
+    readonly MemoryCache _missing = new(new MemoryCacheOptions { SizeLimit = options.Value.NegativeCacheMaxEntries });
     readonly ConcurrentDictionary<string, Lazy<Task<CachedKey?>>> _loading = new();
     // Bumped by every eviction. A load that started before an eviction must not store what it read:
     // the row may have been read just before the change that the eviction announced.
@@ -24,6 +29,10 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         if (_cache.TryGetValue(hash, out CachedKey? cached))
         {
             return cached;
+        }
+        if (_missing.TryGetValue(hash, out _))
+        {
+            return null;
         }
         // One database read per key however many requests miss at once (a burst on a cold or just
         // evicted key); each caller may still give up on its own token.
@@ -53,12 +62,12 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         }
         if (Interlocked.Read(ref _generation) == generation)
         {
-            var ttl = loaded is null ? options.Value.NegativeCacheTtl : options.Value.CacheTtl;
-            _cache.Set(hash, loaded, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+            var (cache, ttl) = loaded is null ? (_missing, options.Value.NegativeCacheTtl) : (_cache, options.Value.CacheTtl);
+            cache.Set(hash, loaded, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
             // An eviction may have run between the check and the Set, and then found nothing to remove.
             if (Interlocked.Read(ref _generation) != generation)
             {
-                _cache.Remove(hash);
+                cache.Remove(hash);
             }
         }
         return loaded;
@@ -70,6 +79,7 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
         foreach (var hash in hashes)
         {
             _cache.Remove(hash);
+            _missing.Remove(hash);
             _loading.TryRemove(hash, out _); // a read already under way may predate the change: don't join it
         }
     }
@@ -79,11 +89,19 @@ public sealed class KeyCache(IServiceScopeFactory scopes, IOptions<KeysOptions> 
     {
         Interlocked.Increment(ref _generation);
         _cache.Clear();
+        _missing.Clear();
         _loading.Clear();
     }
 
-    /// <summary>Entries held now (keys and "no such key" answers).</summary>
+    /// <summary>Keys held now.</summary>
     public long Count => _cache.Count;
 
-    public void Dispose() => _cache.Dispose();
+    /// <summary>"No such key" answers held now.</summary>
+    public long MissingCount => _missing.Count;
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _missing.Dispose();
+    }
 }

@@ -21,15 +21,18 @@ public static partial class KeyIssuer
     /// The prefix of a presented key when it has the shape of a Keel key (a valid prefix, '_', then exactly the
     /// random part's characters), else null. Only then is the part before the last '_' known to be no secret.
     /// </summary>
-    public static string? PrefixOf(string presented)
+    public static string? PrefixOf(string presented) => HasKeyShape(presented) ? presented[..presented.LastIndexOf('_')] : null;
+
+    /// <summary>Whether <paramref name="presented"/> could be a key Keel issued (<see cref="PrefixOf"/>, without allocating).</summary>
+    public static bool HasKeyShape(string presented)
     {
         var cut = presented.LastIndexOf('_');
         if (cut <= 0 || !BearerSecrets.IsRandomPart(presented.AsSpan(cut + 1)))
         {
-            return null;
+            return false;
         }
         var prefix = presented.AsSpan(0, cut);
-        return prefix.Length <= 32 && PrefixPattern().IsMatch(prefix) ? prefix.ToString() : null;
+        return prefix.Length <= 32 && PrefixPattern().IsMatch(prefix);
     }
 
     /// <summary>Whether <paramref name="presented"/> could be a management key: <c>keel_sk_</c> and the random part.</summary>

@@ -33,7 +33,9 @@ public sealed class KeyVerifier(
     public async ValueTask<VerifyResult> VerifyAsync(
         string tenantId, string secret, IReadOnlyList<string>? requiredScopes, CancellationToken ct, long cost = 1)
     {
-        var key = await cache.GetAsync(BearerSecrets.Hash(secret), ct);
+        // Anything Keel could not have issued is unknown without asking the cache or the database, so junk neither
+        // costs a read nor takes a place among the "no such key" answers.
+        var key = KeyIssuer.HasKeyShape(secret) ? await cache.GetAsync(BearerSecrets.Hash(secret), ct) : null;
         // One clock read serves the expiry check, the credits' period, the usage minute and last_used_at.
         var now = time.GetUtcNow();
         // Another tenant's key, and a management key, are exactly as unknown as a key that never existed.

@@ -16,12 +16,16 @@ public sealed class KeysOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Keys:NegativeCacheTtl must be from 1 second to 1 day.")]
     public TimeSpan NegativeCacheTtl { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// Keys (and "no such key" answers) a node keeps in memory. Past it new entries wait for room, so a
-    /// flood of random keys costs database reads, never unbounded memory.
-    /// </summary>
+    /// <summary>Keys a node keeps in memory. Past it new keys wait for room (and cost a database read each time).</summary>
     [Range(1_000, 100_000_000, ErrorMessage = "Keys:CacheMaxEntries must be from 1000 to 100000000.")]
     public int CacheMaxEntries { get; set; } = 500_000;
+
+    /// <summary>
+    /// "No such key" answers a node keeps in memory, apart from the keys: a flood of random keys costs database
+    /// reads past it, never memory, and never a real key its place.
+    /// </summary>
+    [Range(1_000, 100_000_000, ErrorMessage = "Keys:NegativeCacheMaxEntries must be from 1000 to 100000000.")]
+    public int NegativeCacheMaxEntries { get; set; } = 100_000;
 
     /// <summary>How often pending <c>last_used_at</c> values are written (each key at most once a minute).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "49.00:00:00", ErrorMessage = "Keys:LastUsedFlushInterval must be from 1 second to 49 days.")]

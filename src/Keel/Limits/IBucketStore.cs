@@ -9,4 +9,10 @@ internal interface IBucketStore
     /// burst is refused and changes nothing. A bucket not seen before starts full.
     /// </summary>
     ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="TakeAsync(string, BucketSpec, long, CancellationToken)"/> for a key of <paramref name="group"/>: null,
+    /// changing nothing, when the key would be a new bucket and the group already holds its cap of buckets not yet full.
+    /// </summary>
+    ValueTask<BucketDecision?> TakeAsync(string key, BucketSpec spec, long cost, BucketGroup? group, CancellationToken ct);
 }

@@ -38,8 +38,8 @@ public sealed partial class Limiter : IDisposable
         TakeAsync(key, spec, cost, failOpen, group: null, ct);
 
     /// <summary>
-    /// Takes from <paramref name="key"/>'s bucket; in this node's memory a new key of <paramref name="group"/> past its cap is
-    /// refused (<see cref="LimitStatus.GroupFull"/>). Redis does not count groups: its buckets expire once full again.
+    /// Takes from <paramref name="key"/>'s bucket; a new key of <paramref name="group"/> past its cap is refused
+    /// (<see cref="LimitStatus.GroupFull"/>), counted in Redis across nodes, else (and while Redis is away) in this node.
     /// </summary>
     public async ValueTask<LimitResult<BucketDecision>> TakeAsync(string key, BucketSpec spec, long cost, bool failOpen, BucketGroup? group, CancellationToken ct)
     {
@@ -49,9 +49,9 @@ public sealed partial class Limiter : IDisposable
         }
         try
         {
-            var decision = await (await RemoteAsync()).Buckets.TakeAsync(key, spec, cost, ct);
+            var decision = await (await RemoteAsync()).Buckets.TakeAsync(key, spec, cost, group, ct);
             Recovered();
-            return LimitResult.Of(decision);
+            return decision is { } d ? LimitResult.Of(d) : new LimitResult<BucketDecision>(LimitStatus.GroupFull, default, false);
         }
         catch (Exception e) when (IsRedisFailure(e))
         {

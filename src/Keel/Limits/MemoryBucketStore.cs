@@ -46,9 +46,12 @@ internal sealed class MemoryBucketStore : IBucketStore, IDisposable
     public ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct) =>
         ValueTask.FromResult(Take(key, spec, cost, group: null)!.Value);
 
+    public ValueTask<BucketDecision?> TakeAsync(string key, BucketSpec spec, long cost, BucketGroup? group, CancellationToken ct) =>
+        ValueTask.FromResult(Take(key, spec, cost, group));
+
     /// <summary>
-    /// <see cref="TakeAsync"/> for a key of <paramref name="group"/>; null, changing nothing, when the key is new and
-    /// the group already holds its cap of buckets.
+    /// <see cref="TakeAsync(string, BucketSpec, long, BucketGroup?, CancellationToken)"/>, synchronously: null, changing
+    /// nothing, when the key is new and the group already holds its cap of buckets.
     /// </summary>
     public BucketDecision? Take(string key, BucketSpec spec, long cost, BucketGroup? group)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Keel.Jobs;
 using Keel.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,17 +7,29 @@ namespace Keel.Limits;
 
 /// <summary>
 /// The in-process quota store made durable: counting stays in memory (exact on this node, no database
-/// write per request) and a counter is flushed to <c>quota_usage</c> every few seconds. The first use
-/// of a counter in this process starts from its flushed value, so a restart loses at most the last
-/// few seconds of counting, never the month.
+/// write per request) and a counter is flushed to <c>quota_usage</c> every few seconds and at shutdown. The
+/// first use of a counter in this process starts from its flushed value, so a restart loses at most the
+/// last few seconds of counting, never the month.
 /// </summary>
-public sealed partial class QuotaLedger(IServiceScopeFactory scopes, TimeProvider time, ILogger<QuotaLedger> logger) : BackgroundService
+/// <remarks>
+/// Every counter names its period, so what this process remembers of one (the counter, that it was read, that it
+/// is to be written) is dropped once its period ended <see cref="QuotaRetention"/> ago: memory follows the counters
+/// in use, not every period ever counted. Rows of periods ended <see cref="KeepEndedPeriods"/> ago are deleted.
+/// </remarks>
+public sealed partial class QuotaLedger(IServiceScopeFactory scopes, PeriodicJobs jobs, TimeProvider time, ILogger<QuotaLedger> logger)
+    : BackgroundService
 {
     static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
     static readonly TimeSpan KeepEndedPeriods = TimeSpan.FromDays(40);
     readonly MemoryQuotaStore _memory = new(time);
-    readonly ConcurrentDictionary<string, Lazy<Task>> _loaded = new();
+    readonly ConcurrentDictionary<string, Loaded> _loaded = new();
     readonly ConcurrentDictionary<string, DateTimeOffset> _dirty = new();
+
+    /// <summary>The read of a counter's flushed value, shared by its concurrent first uses, and the end of its period.</summary>
+    sealed record Loaded(Lazy<Task> Read, DateTimeOffset PeriodEnd);
+
+    /// <summary>Counters read from the database and counters waiting to be written (tests).</summary>
+    internal (int Loaded, int Dirty, int Counters) Held => (_loaded.Count, _dirty.Count, _memory.Count);
 
     public async ValueTask<QuotaDecision> ConsumeAsync(string key, long limit, long cost, DateTimeOffset periodEnd, CancellationToken ct)
     {
@@ -38,83 +51,115 @@ public sealed partial class QuotaLedger(IServiceScopeFactory scopes, TimeProvide
     /// <summary>Reads the flushed counter once per process (concurrent first uses share the read; a failed read is retried).</summary>
     async Task LoadAsync(string key, DateTimeOffset periodEnd)
     {
-        var load = _loaded.GetOrAdd(key, k => new Lazy<Task>(async () =>
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
-            var used = await db.QuotaUsage.Where(u => u.Key == k).Select(u => (long?)u.Used).SingleOrDefaultAsync(CancellationToken.None);
-            if (used is > 0)
-            {
-                // Seeding through the store's own consume keeps its invariants; no limit applies to the past.
-                await _memory.ConsumeAsync(k, long.MaxValue, used.Value, periodEnd, CancellationToken.None);
-            }
-        }));
+        var load = _loaded.GetOrAdd(key, static (k, s) => new Loaded(new Lazy<Task>(() => s.Ledger.ReadAsync(k, s.PeriodEnd)), s.PeriodEnd),
+            (Ledger: this, PeriodEnd: periodEnd));
         try
         {
-            await load.Value;
+            await load.Read.Value;
         }
         catch
         {
-            _loaded.TryRemove(new KeyValuePair<string, Lazy<Task>>(key, load));
+            _loaded.TryRemove(new KeyValuePair<string, Loaded>(key, load));
             throw;
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    async Task ReadAsync(string key, DateTimeOffset periodEnd)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        var used = await db.QuotaUsage.Where(u => u.Key == key).Select(u => (long?)u.Used).SingleOrDefaultAsync(CancellationToken.None);
+        if (used is > 0)
         {
-            try
-            {
-                await Task.Delay(FlushInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            await FlushOnceAsync(CancellationToken.None);
+            // Seeding through the store's own consume keeps its invariants; no limit applies to the past.
+            await _memory.ConsumeAsync(key, long.MaxValue, used.Value, periodEnd, CancellationToken.None);
         }
-        await FlushOnceAsync(CancellationToken.None);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // A flush is not cancelled by shutdown: StopAsync runs the last one after it.
+        jobs.RunAsync(new JobSchedule("limits.quota_flush", () => FlushInterval) { WaitFirst = true },
+            _ => FlushOnceAsync(CancellationToken.None), stoppingToken);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushOnceAsync(CancellationToken.None); // what was counted just before shutdown is not lost
     }
 
     /// <summary>Writes every counter that moved; a counter only grows, so a late or repeated write is harmless.</summary>
     public async Task FlushOnceAsync(CancellationToken ct)
     {
+        var now = time.GetUtcNow();
+        Forget(now);
+        var batch = new List<KeyValuePair<string, DateTimeOffset>>();
+        foreach (var key in _dirty.Keys)
+        {
+            if (_dirty.TryRemove(key, out var periodEnd))
+            {
+                batch.Add(new(key, periodEnd));
+            }
+        }
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        var written = 0;
         try
         {
-            var keys = _dirty.Keys.ToList();
-            if (keys.Count == 0)
-            {
-                return;
-            }
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
-            var now = time.GetUtcNow().UtcDateTime;
-            foreach (var key in keys)
+            var at = now.UtcDateTime;
+            foreach (var (key, periodEnd) in batch)
             {
-                if (!_dirty.TryRemove(key, out var periodEnd))
-                {
-                    continue;
-                }
                 var used = await _memory.UsedAsync(key, periodEnd, ct);
                 var end = periodEnd.UtcDateTime;
                 await (db is PostgresKeelDb
                     ? db.Database.ExecuteSqlAsync($"""
-                        INSERT INTO quota_usage (key, period_end, used, updated_at) VALUES ({key}, {end}, {used}, {now})
+                        INSERT INTO quota_usage (key, period_end, used, updated_at) VALUES ({key}, {end}, {used}, {at})
                         ON CONFLICT (key) DO UPDATE SET used = GREATEST(quota_usage.used, excluded.used), updated_at = excluded.updated_at
                         """, ct)
                     : db.Database.ExecuteSqlAsync($"""
-                        INSERT INTO quota_usage (key, period_end, used, updated_at) VALUES ({key}, {end}, {used}, {now})
+                        INSERT INTO quota_usage (key, period_end, used, updated_at) VALUES ({key}, {end}, {used}, {at})
                         ON CONFLICT (key) DO UPDATE SET used = MAX(quota_usage.used, excluded.used), updated_at = excluded.updated_at
                         """, ct));
+                written++;
             }
-            var cutoff = now - KeepEndedPeriods;
+            var cutoff = at - KeepEndedPeriods;
             await db.QuotaUsage.Where(u => u.PeriodEnd < cutoff).OrderBy(u => u.PeriodEnd).Take(1000).ExecuteDeleteAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The counters stay in memory; the next flush writes them.
+            foreach (var (key, periodEnd) in batch.Skip(written))
+            {
+                _dirty.TryAdd(key, periodEnd);
+            }
             FlushFailed(logger, e);
+        }
+    }
+
+    /// <summary>
+    /// Drops what is held of periods past their retention. Their counters are gone from the store by then, so a late
+    /// use reads the flushed value again rather than count on top of a counter it still holds.
+    /// </summary>
+    void Forget(DateTimeOffset now)
+    {
+        var cutoff = now - QuotaRetention.Default;
+        foreach (var (key, loaded) in _loaded)
+        {
+            if (loaded.PeriodEnd <= cutoff)
+            {
+                _loaded.TryRemove(new KeyValuePair<string, Loaded>(key, loaded));
+            }
+        }
+        foreach (var (key, periodEnd) in _dirty)
+        {
+            // Nothing left to write: the store dropped the counter (a flush failing for a day lost its last seconds).
+            if (periodEnd <= cutoff)
+            {
+                _dirty.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, periodEnd));
+            }
         }
     }
 

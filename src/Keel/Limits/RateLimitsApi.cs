@@ -25,8 +25,8 @@ public static class RateLimitsApi
                 "`requests_per_second`; `cost` (default 1, 0 only reads) is taken if available. Exact across nodes when Redis is configured. " +
                 "`reset_seconds` is when the bucket is full again, `retry_after_seconds` when `cost` would be allowed. " +
                 "An empty bucket must refill within a day (`burst / requests_per_second` at most 86400); a bucket full again is forgotten. " +
-                "A tenant holds at most `Tenants:MaxRateLimitBuckets` buckets that are not full at once in a node's memory: past it a new bucket " +
-                "is refused (`resource.limit_reached`) and the others keep working.")
+                "A tenant holds at most `Tenants:MaxRateLimitBuckets` buckets that are not full at once (in Redis when configured, else in a node's " +
+                "memory): past it a new bucket is refused (`resource.limit_reached`) and the others keep working.")
             .BodyProblems(ErrorCodes.RateLimitUnavailable, ErrorCodes.LimitReached);
 
     static async Task<Results<Ok<RateLimitCheckResult>, ProblemHttpResult>> Check(

@@ -131,9 +131,15 @@ public static class RatePlansApi
 
     static bool IsName(string? name) => DisplayNames.IsDisplayable(name) && name!.Length <= 100;
 
+    /// <summary>
+    /// A plan's or a key's rate. The floor is the one <c>/v1/ratelimits/check</c> has, for the same reason: a bucket stays in
+    /// memory (or Redis) until it is full again, and a revoked key's bucket at 10^-6 per second would stay for decades.
+    /// </summary>
     internal static void CheckRate(Validation check, RateSpec? rate) =>
-        check.Require(rate is null || (rate.RequestsPerSecond is > 0 and <= MaxRate && rate.Burst is null or (>= 1 and <= MaxBurst)), "rate",
-            $"rate is {{requests_per_second: (0, {MaxRate}], burst: 1 to {MaxBurst} (default: requests_per_second rounded up)}}.");
+        check.Require(rate is null || (rate.RequestsPerSecond is > 0 and <= MaxRate && rate.Burst is null or (>= 1 and <= MaxBurst)
+                && (rate.Burst ?? Math.Ceiling(rate.RequestsPerSecond.Value)) / rate.RequestsPerSecond.Value <= RateLimitsApi.MaxRefillSeconds), "rate",
+            $"rate is {{requests_per_second: (0, {MaxRate}], burst: 1 to {MaxBurst} (default: requests_per_second rounded up)}}, and an empty " +
+            $"bucket refills within a day (burst / requests_per_second at most {RateLimitsApi.MaxRefillSeconds}); a quota counts by the day or month.");
 
     internal static void CheckQuota(Validation check, QuotaSpec? quota) =>
         check.Require(quota is null || (quota.Period is "day" or "month" && quota.Limit is >= 1

@@ -10,13 +10,19 @@ namespace Keel.Limits;
 /// when it would be full again, so idle keys disappear. Redis errors propagate (<see cref="RedisException"/>): the
 /// caller decides between failing open and closed.
 /// </summary>
+/// <remarks>
+/// A <see cref="BucketGroup"/> is a sorted set of its buckets scored by when each is full again, expiring with the
+/// last of them: a new bucket first drops the members full by now, then is refused while the cap is held. So the cap
+/// holds across every node, and a group costs Redis no more than its cap of buckets.
+/// </remarks>
 internal sealed class RedisBucketStore(IDatabaseAsync redis, string keyPrefix, ILogger<RedisBucketStore> logger) : IBucketStore
 {
     public const string DefaultKeyPrefix = "keel:rl:";
 
     // Mirrors TokenBucket.Take in microseconds. Numbers are stored with %.17g because Lua's own number-to-string
     // conversion keeps 14 digits, which would round a microsecond stamp (16 digits) and the tokens.
-    // Returns {allowed, whole tokens remaining, microseconds to retry (-1: never), microseconds to full}.
+    // Returns {allowed, whole tokens remaining, microseconds to retry (-1: never), microseconds to full}, or {-1, 0, 0, 0}
+    // when the bucket is new and its group (KEYS[2], cap ARGV[4]; both optional) holds its cap.
     internal static readonly RedisScript Script = new("token bucket", """
         local rate = tonumber(ARGV[1])
         local burst = tonumber(ARGV[2])
@@ -45,6 +51,14 @@ internal sealed class RedisBucketStore(IDatabaseAsync redis, string keyPrefix, I
         if allowed == 1 and cost > 0 then
           tokens = tokens - cost
           local full = math.min(most, math.ceil((burst - tokens) * 1000000 / rate))
+          if KEYS[2] then
+            if not state[1] then
+              redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.17g', now))
+              if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {-1, 0, 0, 0} end
+            end
+            redis.call('ZADD', KEYS[2], string.format('%.17g', stamp + full), KEYS[1])
+            if redis.call('PTTL', KEYS[2]) < math.ceil(full / 1000) then redis.call('PEXPIRE', KEYS[2], math.ceil(full / 1000)) end
+          end
           redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'ts', string.format('%.17g', stamp))
           redis.call('PEXPIRE', KEYS[1], math.ceil(full / 1000))
         end
@@ -53,16 +67,28 @@ internal sealed class RedisBucketStore(IDatabaseAsync redis, string keyPrefix, I
 
     readonly RedisKey _prefix = keyPrefix;
 
-    public async ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct)
+    public async ValueTask<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost, CancellationToken ct) =>
+        (await TakeAsync(key, spec, cost, group: null, ct))!.Value;
+
+    public async ValueTask<BucketDecision?> TakeAsync(string key, BucketSpec spec, long cost, BucketGroup? group, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         spec.ThrowIfInvalid();
         ArgumentOutOfRangeException.ThrowIfNegative(cost);
         // StackExchange.Redis cannot take a command back once queued; cancelling only helps before it is sent.
         ct.ThrowIfCancellationRequested();
-        var result = await Script.EvaluateAsync(redis, _prefix.Append(key), [spec.RequestsPerSecond, spec.Burst, cost], logger);
+        var result = group is { } g
+            ? await Script.EvaluateAsync(redis, [_prefix.Append(key), GroupKey(g.Name)], [spec.RequestsPerSecond, spec.Burst, cost, g.Cap], logger)
+            : await Script.EvaluateAsync(redis, [_prefix.Append(key)], [spec.RequestsPerSecond, spec.Burst, cost], logger);
         var r = (long[]?)result ?? throw new RedisException($"the token bucket script returned {result}");
+        if (r[0] == -1)
+        {
+            return null;
+        }
         return new BucketDecision(r[0] == 1, spec.Burst, r[1], r[2] < 0 ? TimeSpan.MaxValue : TokenBucket.Microseconds(r[2]),
             TokenBucket.Microseconds(r[3]));
     }
+
+    /// <summary>The sorted set of <paramref name="group"/>'s buckets; no bucket key starts with <c>group:</c>.</summary>
+    internal RedisKey GroupKey(string group) => _prefix.Append("group:" + group);
 }

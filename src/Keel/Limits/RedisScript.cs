@@ -30,9 +30,11 @@ internal sealed partial class RedisScript
     /// <summary>The digest Redis gives the script (lower-case hex), for <c>EVALSHA</c> from other clients.</summary>
     public string Sha1 => Convert.ToHexStringLower(_sha1);
 
-    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync redis, RedisKey key, RedisValue[] args, ILogger logger)
+    public Task<RedisResult> EvaluateAsync(IDatabaseAsync redis, RedisKey key, RedisValue[] args, ILogger logger) =>
+        EvaluateAsync(redis, [key], args, logger);
+
+    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync redis, RedisKey[] keys, RedisValue[] args, ILogger logger)
     {
-        RedisKey[] keys = [key];
         try
         {
             return await redis.ScriptEvaluateAsync(_sha1, keys, args);

@@ -22,8 +22,9 @@ public sealed class TenantsOptions
     public int MaxEventTypes { get; set; } = 1000;
 
     /// <summary>
-    /// <c>/v1/ratelimits/check</c> buckets a tenant holds at once in a node's memory (about 350 bytes plus two per character of
-    /// its namespace and identifier). A bucket goes once it is full again, at most a day after its last take.
+    /// <c>/v1/ratelimits/check</c> buckets not yet full a tenant holds at once: in Redis when it is configured (for the
+    /// cluster), else in each node's memory (about 350 bytes plus two per character of its namespace and identifier). A
+    /// bucket goes once it is full again, at most a day after its last take.
     /// </summary>
     [Range(1, 10_000_000, ErrorMessage = "Tenants:MaxRateLimitBuckets must be from 1 to 10000000.")]
     public int MaxRateLimitBuckets { get; set; } = 10_000;

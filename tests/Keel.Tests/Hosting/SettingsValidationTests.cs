@@ -60,6 +60,7 @@ public sealed class SettingsValidationTests
         new(typeof(KeysOptions), nameof(KeysOptions.CacheTtl), "Keys:CacheTtl=soon"),
         new(typeof(KeysOptions), nameof(KeysOptions.NegativeCacheTtl), "Keys:NegativeCacheTtl=-00:00:01"),
         new(typeof(KeysOptions), nameof(KeysOptions.CacheMaxEntries), "Keys:CacheMaxEntries=10"),
+        new(typeof(KeysOptions), nameof(KeysOptions.NegativeCacheMaxEntries), "Keys:NegativeCacheMaxEntries=10"),
         new(typeof(KeysOptions), nameof(KeysOptions.LastUsedFlushInterval), "Keys:LastUsedFlushInterval=00:00:00"),
         new(typeof(KeysOptions), nameof(KeysOptions.ChangeChannel), "Keys:ChangeChannel=carrier-pigeon"),
         new(typeof(KeysOptions), nameof(KeysOptions.ChangeChannelName), "Keys:ChangeChannelName=Key-Changes"),

@@ -21,6 +21,9 @@ public abstract class BucketStoreConformanceTests
 
     Task<BucketDecision> TakeAsync(string key, BucketSpec spec, long cost = 1) => Store.TakeAsync(key, spec, cost, CancellationToken.None).AsTask();
 
+    Task<BucketDecision?> TakeAsync(string key, BucketSpec spec, long cost, BucketGroup group) =>
+        Store.TakeAsync(key, spec, cost, group, CancellationToken.None).AsTask();
+
     static TimeSpan Ms(double ms) => TimeSpan.FromMilliseconds(ms);
 
     /// <summary>Exactly <paramref name="expected"/> on an exact clock; otherwise between it less <paramref name="slack"/> and it.</summary>
@@ -293,6 +296,41 @@ public abstract class BucketStoreConformanceTests
 
         Assert.Null(await ExpiresInAsync("reported"));
         Assert.Null(await ExpiresInAsync("too-costly"));
+    }
+
+    [Fact]
+    public async Task Take_NewKeyPastItsGroupsCap_IsRefusedWhileHeldKeysAndOtherGroupsWork()
+    {
+        var spec = new BucketSpec(NoRefill, 10);
+        var group = new BucketGroup("tenant-a", 2);
+        Assert.NotNull(await TakeAsync("a1", spec, 1, group));
+        Assert.NotNull(await TakeAsync("a2", spec, 1, group));
+
+        var refused = await TakeAsync("a3", spec, 1, group);
+
+        Assert.Null(refused);
+        Assert.Null(await ExpiresInAsync("a3"));
+        Assert.Equal(8, (await TakeAsync("a1", spec, 1, group))!.Value.Remaining);
+        Assert.NotNull(await TakeAsync("b1", spec, 1, new BucketGroup("tenant-b", 2)));
+        // A report, or a cost no bucket can hold, adds no bucket, so it is answered at the cap.
+        Assert.Equal(10, (await TakeAsync("a3", spec, 0, group))!.Value.Remaining);
+        Assert.False((await TakeAsync("a3", spec, 11, group))!.Value.Allowed);
+    }
+
+    [Fact]
+    public async Task FullBucketsOfAGroup_GiveTheirPlacesBack()
+    {
+        var spec = new BucketSpec(10, 10);
+        var group = new BucketGroup("tenant-a", 2);
+        await TakeAsync("a1", spec, 1, group);
+        await TakeAsync("a2", spec, 1, group);
+        Assert.Null(await TakeAsync("a3", spec, 1, group));
+
+        await Clock.WaitAsync(Ms(200)); // both full again after 0.1 s
+
+        Assert.NotNull(await TakeAsync("a3", spec, 1, group));
+        Assert.NotNull(await TakeAsync("a4", spec, 1, group));
+        Assert.Null(await TakeAsync("a5", spec, 1, group));
     }
 
     [Fact]

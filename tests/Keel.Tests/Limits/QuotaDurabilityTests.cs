@@ -50,6 +50,34 @@ public abstract class QuotaDurabilityTests(Provider provider)
             }
         }
     }
+
+    [Fact]
+    public async Task MemoryQuota_NodeStopsBeforeAFlush_ShutdownWritesTheCount()
+    {
+        var node = await LimitsNode.StartAsync(provider, redis: null);
+        KeelNode? restarted = null;
+        try
+        {
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            var key = await tenant.Owner.CreateKeyAsync(new { name = "q", quota = new { period = "month", limit = 10 } });
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(key.Str("key"))).Code());
+            }
+
+            await node.DisposeAsync(); // within the 5 s flush interval: only the flush at shutdown writes the count
+
+            restarted = await LimitsNode.StartAsync(provider, redis: null, node.ConnectionString);
+            using var owner = restarted.ClientWith(tenant.OwnerKey);
+            var quotas = await (await owner.GetAsync("/v1/quotas")).Json(HttpStatusCode.OK);
+            Assert.Equal(4, quotas.GetProperty("data")[0].GetProperty("quota").GetProperty("used").GetInt64());
+        }
+        finally
+        {
+            await LimitsNode.StopAsync(restarted ?? node);
+        }
+    }
 }
 
 public sealed class QuotaDurabilityTests_Sqlite() : QuotaDurabilityTests(Provider.Sqlite);

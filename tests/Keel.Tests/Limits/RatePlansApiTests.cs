@@ -66,6 +66,8 @@ public abstract class RatePlansApiTests(KeelFixture fixture)
     [Theory]
     [InlineData("""{"name":"x","rate":{"requests_per_second":0}}""")]
     [InlineData("""{"name":"x","rate":{"requests_per_second":5,"burst":0}}""")]
+    [InlineData("""{"name":"x","rate":{"requests_per_second":1e-6}}""")] // a bucket that would take 11 days to refill
+    [InlineData("""{"name":"x","rate":{"requests_per_second":0.001,"burst":1000}}""")]
     [InlineData("""{"name":"x","quota":{"period":"week","limit":5}}""")]
     [InlineData("""{"name":"x","quota":{"period":"day","limit":0}}""")]
     [InlineData("""{"name":"x","quota":{"period":"day","limit":5,"soft_limits":[1.5]}}""")]
@@ -74,6 +76,17 @@ public abstract class RatePlansApiTests(KeelFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
         await (await tenant.Owner.PostRaw("/v1/rate-plans", body)).Problem(HttpStatusCode.BadRequest, "validation.failed");
+    }
+
+    [Fact]
+    public async Task Create_RateThatRefillsInExactlyADay_IsAllowed()
+    {
+        var tenant = await fixture.NewTenantAsync();
+
+        await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "daily", rate = new { requests_per_second = 1000 / 86_400.0, burst = 1000 } }))
+            .Json(HttpStatusCode.Created);
+        await (await tenant.Owner.PostJson("/v1/keys", new { name = "k", rate = new { requests_per_second = 1e-6 } }))
+            .Problem(HttpStatusCode.BadRequest, "validation.failed");
     }
 
     [Fact]

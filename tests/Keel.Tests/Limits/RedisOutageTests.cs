@@ -22,8 +22,8 @@ public abstract class RedisOutageTests(Provider provider)
         {
             using var admin = node.ClientWith(KeelFixture.AdminToken);
             var tenant = await KeelFixture.NewTenantAsync(node, admin);
-            var open = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "open", rate = new { requests_per_second = 0.001, burst = 1000 } })).Json(HttpStatusCode.Created);
-            var closed = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "closed", fail_open = false, rate = new { requests_per_second = 0.001, burst = 1000 } })).Json(HttpStatusCode.Created);
+            var open = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "open", rate = new { requests_per_second = 0.02, burst = 1000 } })).Json(HttpStatusCode.Created);
+            var closed = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "closed", fail_open = false, rate = new { requests_per_second = 0.02, burst = 1000 } })).Json(HttpStatusCode.Created);
             // A slow refill keeps each bucket in Redis for a long time (its key expires when it would be full).
             var openKey = await tenant.Owner.CreateKeyAsync(new { name = "o", plan_id = open.Str("id") });
             var closedKey = await tenant.Owner.CreateKeyAsync(new { name = "c", plan_id = closed.Str("id") });

@@ -21,7 +21,7 @@ public sealed class ExceptionClassificationTests
     }
 
     static JsonException ThrownBy<T>(string body) =>
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<T>(body, Json));
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<T>(body, Json));
 
     // What a minimal API throws when it cannot bind the body (RouteHandlerOptions.ThrowOnBadRequest).
     static BadHttpRequestException Wrapped(Exception inner) =>
@@ -180,6 +180,60 @@ public sealed class ExceptionClassificationTests
         var (error, _, _) = KeelExceptionHandler.Classify(thrown);
 
         Assert.Equal(ErrorCodes.InternalError, error);
+    }
+
+    [Fact]
+    public void Classify_InvalidUtf8ReadInTheHandler_MalformedJson()
+    {
+        using var document = JsonDocument.Parse((byte[])[.. "{\"meta\": \""u8, 0xC3, 0x28, .. "\"}"u8]);
+        var thrown = Assert.ThrowsAny<InvalidOperationException>(() => document.RootElement.GetProperty("meta").GetString());
+
+        var (error, detail, _) = KeelExceptionHandler.Classify(thrown);
+
+        Assert.Equal(ErrorCodes.MalformedJson, error);
+        Assert.Equal("The body is not valid UTF-8.", detail);
+    }
+
+    [Fact]
+    public void Classify_NulInText_ValidationFailedNamingTheField()
+    {
+        var (error, _, errors) = KeelExceptionHandler.Classify(Wrapped(ThrownBy<VerifyKeyRequest>("{\"key\": \"a\\u0000b\"}")));
+
+        Assert.Equal(ErrorCodes.ValidationFailed, error);
+        Assert.Equal(["key"], errors!.Keys);
+    }
+
+    [Fact]
+    public void Classify_NulInTextOfAPatchField_ValidationFailedNamingTheField()
+    {
+        var (error, _, errors) = KeelExceptionHandler.Classify(Wrapped(ThrownBy<UpdateKeyRequest>("{\"name\": \"a\\u0000b\"}")));
+
+        Assert.Equal(ErrorCodes.ValidationFailed, error);
+        Assert.Equal(["name"], errors!.Keys);
+    }
+
+    [Fact]
+    public void Classify_TextWithTheSameWordsAsTheNulMessage_IsNotTakenForIt()
+    {
+        var (error, _, _) = KeelExceptionHandler.Classify(Wrapped(new JsonException("Text may not contain the NUL character (U+0000).")));
+
+        Assert.Equal(ErrorCodes.MalformedJson, error);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=nonsense", true)]
+    [InlineData("application/json; charset=\"nonsense\"", true)]
+    [InlineData("application/json; charset=utf-16", false)]
+    [InlineData("application/json; charset=\"UTF-8\"", false)]
+    [InlineData("application/json; charset=latin1", false)]
+    [InlineData("application/json", false)]
+    [InlineData(null, false)]
+    public void NamesUnknownCharset_JudgesTheCharsetAsAspNetCoreDoes(string? contentType, bool unknown)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.ContentType = contentType;
+
+        Assert.Equal(unknown, KeelExceptionHandler.NamesUnknownCharset(context.Request));
     }
 
     public static TheoryData<Exception> Unreachable() =>
