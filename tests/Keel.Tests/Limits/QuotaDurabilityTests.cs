@@ -75,7 +75,7 @@ public abstract class QuotaDurabilityTests(Provider provider)
         }
         finally
         {
-            await LimitsNode.StopAsync(restarted ?? node);
+            await (restarted ?? node).StopAsync();
         }
     }
 }
