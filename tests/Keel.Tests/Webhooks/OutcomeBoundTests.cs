@@ -9,7 +9,10 @@ namespace Keel.Tests.Webhooks;
 /// A worker holds at most <c>Webhooks:MaxConcurrency</c> deliveries, sent or not, until their outcomes are
 /// recorded. PostgreSQL only: there the recorder can be stalled alone, by locking the attempts table that
 /// only it writes; on SQLite claims and records wait for the same single writer.
+/// Alone: OpenTelemetry's listener picks meters by name across the process, so other in-process nodes' dispatchers
+/// (started or stopped) would report into this node's gauge.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed partial class OutcomeBoundTests
 {
     [Fact]
