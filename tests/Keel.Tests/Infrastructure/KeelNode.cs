@@ -60,10 +60,13 @@ public sealed class KeelNode(
         }
     }
 
-    /// <summary>A client that sends <paramref name="secret"/> as its bearer token (none when null).</summary>
+    /// <summary>
+    /// A client that sends <paramref name="secret"/> as its bearer token (none when null). Every answer it gets
+    /// is checked against the OpenAPI document (<see cref="ContractCheck"/>).
+    /// </summary>
     public HttpClient ClientWith(string? secret)
     {
-        var client = CreateClient();
+        var client = CreateDefaultClient(new ContractCheck());
         if (secret is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
