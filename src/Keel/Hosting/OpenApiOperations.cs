@@ -43,14 +43,21 @@ internal static class OpenApiOperations
         {
             operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OpenApiParts.ManagementKey, document)] = [] });
         }
+        // Credentials are read on every request, an anonymous route's too: a management key sent to one is
+        // limited by its tenant's plan like anywhere else. A body in another content type than JSON is refused
+        // by routing (415) before any authorization, so a management key meets its limits there on every route.
+        // The limits come after authentication, so a 401 never carries them (a 403 may: a permission is checked
+        // before them, a role escalation after).
+        var limited = key || !admin;
+        Func<int, bool> carriesLimits = limited ? s => s != 401 : operation.RequestBody is null ? _ => false : s => s is 415 or 429;
         List<ErrorCode> problems = [.. metadata.OfType<ProblemCodesMetadata>().SelectMany(m => m.Codes), ErrorCodes.InternalError];
         if (admin || key)
         {
             problems.AddRange(Authenticated);
         }
-        if (key)
+        if (limited || operation.RequestBody is not null)
         {
-            problems.AddRange(TenantLimited);
+            problems.AddRange([.. TenantLimited, ErrorCodes.Unavailable]);
         }
         operation.Responses ??= new OpenApiResponses();
         foreach (var group in problems.DistinctBy(c => c.Code).GroupBy(c => c.Status))
@@ -74,7 +81,7 @@ internal static class OpenApiOperations
             operation.Responses[status] = answer;
             if (answer is OpenApiResponse response)
             {
-                DeclareHeaders(response, int.Parse(status, CultureInfo.InvariantCulture), key, deprecated, idempotent, document);
+                DeclareHeaders(response, int.Parse(status, CultureInfo.InvariantCulture), carriesLimits, deprecated, idempotent, document);
             }
         }
         DescribePaging(operation);
@@ -97,12 +104,10 @@ internal static class OpenApiOperations
         return (admin, key);
     }
 
-    static void DeclareHeaders(OpenApiResponse response, int status, bool limited, bool deprecated, bool idempotent, OpenApiDocument document)
+    static void DeclareHeaders(OpenApiResponse response, int status, Func<int, bool> carriesLimits, bool deprecated, bool idempotent, OpenApiDocument document)
     {
         List<string> names = [];
-        // The tenant's limits are taken after authentication, so a 401 never carries them (a 403 may: a
-        // permission is checked before them, a role escalation after).
-        if (limited && status != 401)
+        if (carriesLimits(status))
         {
             names.AddRange([OpenApiParts.RateLimit, OpenApiParts.RateLimitPolicy]);
         }
@@ -122,7 +127,9 @@ internal static class OpenApiOperations
         {
             names.Add(OpenApiParts.IdempotentReplayed);
         }
-        if (names.Count == 0)
+        // The handler writes them first, so its own refusals carry them too; the binder's (also 400) do not.
+        var optional = deprecated && status == 400 ? new[] { OpenApiParts.Deprecation, OpenApiParts.Sunset, OpenApiParts.Link } : [];
+        if (names.Count == 0 && optional.Length == 0)
         {
             return;
         }
@@ -130,6 +137,10 @@ internal static class OpenApiOperations
         foreach (var name in names)
         {
             response.Headers[name] = OpenApiParts.Header(name, document);
+        }
+        foreach (var name in optional)
+        {
+            response.Headers[name] = OpenApiParts.OptionalHeader(name, document);
         }
     }
 

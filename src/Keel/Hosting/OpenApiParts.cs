@@ -52,6 +52,14 @@ internal static class OpenApiParts
 
     public static OpenApiHeaderReference Header(string name, OpenApiDocument document) => new(name, document);
 
+    /// <summary>A shared header that this answer may carry but need not: a copy of it, not required.</summary>
+    public static OpenApiHeader OptionalHeader(string name, OpenApiDocument document)
+    {
+        var header = (OpenApiHeader)((OpenApiHeader)document.Components!.Headers![name]).CreateShallowCopy();
+        header.Required = false;
+        return header;
+    }
+
     static OpenApiSchema Text(string? format = null) => new() { Type = JsonSchemaType.String, Format = format };
 
     /// <summary>RFC 9457 problem details with Keel's members; more may be added, so clients must accept unknown ones.</summary>

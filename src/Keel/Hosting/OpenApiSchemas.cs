@@ -66,11 +66,15 @@ internal static class OpenApiSchemas
         {
             // On the wire a PATCH field is its T, left out to keep the current value.
             type = inner;
-            current = IsJsonElement(inner) ? current : await context.GetOrCreateSchemaAsync(Nullable.GetUnderlyingType(inner) ?? inner, null, ct);
-            if (IsComponent(current) && !IsJsonElement(inner))
+            current = new OpenApiSchema();
+            if (!IsJsonElement(inner))
             {
-                // A record: the resolver turns it into a reference; null is a second branch beside it.
-                return nullable ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, current] } : current;
+                current = await context.GetOrCreateSchemaAsync(Nullable.GetUnderlyingType(inner) ?? inner, null, ct);
+                if (IsComponent(current))
+                {
+                    // A record: the resolver turns it into a reference; null is a second branch beside it.
+                    return nullable ? new OpenApiSchema { OneOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, current] } : current;
+                }
             }
         }
         if (IsJsonElement(type))

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -66,7 +67,8 @@ public sealed class KeelNode(
     /// </summary>
     public HttpClient ClientWith(string? secret)
     {
-        var client = CreateDefaultClient(new ContractCheck());
+        // What CreateClient() does (follow redirects, keep cookies), with the check innermost so it sees every answer.
+        var client = CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler(), new ContractCheck());
         if (secret is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
