@@ -59,6 +59,29 @@ internal static class OpenApiOperations
         {
             problems.AddRange([.. TenantLimited, ErrorCodes.Unavailable]);
         }
+        DeclareProblems(operation, problems, document);
+        var deprecated = metadata.OfType<ObsoleteAttribute>().Any();
+        // A route that takes an Idempotency-Key answers a repeat with the first result, saying so.
+        var idempotent = operation.Parameters?.Any(p => p is { Name: "Idempotency-Key", In: ParameterLocation.Header }) == true;
+        operation.Deprecated |= deprecated;
+        // In status order, which the framework does not keep once problems are added.
+        var responses = operation.Responses ??= new OpenApiResponses();
+        foreach (var (status, answer) in responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList())
+        {
+            responses.Remove(status);
+            responses[status] = answer;
+            if (answer is OpenApiResponse response)
+            {
+                DeclareHeaders(response, int.Parse(status, CultureInfo.InvariantCulture), carriesLimits, deprecated, idempotent, document);
+            }
+        }
+        DescribePaging(operation);
+        OpenApiExamples.Apply(operation);
+    }
+
+    /// <summary>One answer per status, its codes in the description, each with the one problem schema.</summary>
+    static void DeclareProblems(OpenApiOperation operation, List<ErrorCode> problems, OpenApiDocument document)
+    {
         operation.Responses ??= new OpenApiResponses();
         foreach (var group in problems.DistinctBy(c => c.Code).GroupBy(c => c.Status))
         {
@@ -71,21 +94,6 @@ internal static class OpenApiOperations
             };
             operation.Responses[status] = response;
         }
-        var deprecated = metadata.OfType<ObsoleteAttribute>().Any();
-        // A route that takes an Idempotency-Key answers a repeat with the first result, saying so.
-        var idempotent = operation.Parameters?.Any(p => p is { Name: "Idempotency-Key", In: ParameterLocation.Header }) == true;
-        operation.Deprecated |= deprecated;
-        foreach (var (status, answer) in operation.Responses.OrderBy(r => r.Key, StringComparer.Ordinal).ToList())
-        {
-            operation.Responses.Remove(status);
-            operation.Responses[status] = answer;
-            if (answer is OpenApiResponse response)
-            {
-                DeclareHeaders(response, int.Parse(status, CultureInfo.InvariantCulture), carriesLimits, deprecated, idempotent, document);
-            }
-        }
-        DescribePaging(operation);
-        OpenApiExamples.Apply(operation);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Keel.Http;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
@@ -18,7 +19,7 @@ namespace Keel.Hosting;
 /// strings from the schema generator, so they are typed here; null, enums and formats come from the contract
 /// records: nullable annotations, <c>[Required]</c> (a request field that must be sent, never null),
 /// <see cref="NullRefusedAttribute"/> (a PATCH field that may be left out but not sent as null), <c>[AllowedValues]</c>,
-/// <c>[Url]</c> and, on query parameters, <c>[DataType]</c>, <c>[Range]</c> and <c>[DefaultValue]</c>.
+/// <c>[Url]</c> and, on query parameters, <c>[DataType(DataType.DateTime)]</c>, <c>[Range]</c> and <c>[DefaultValue]</c>.
 /// </summary>
 internal static class OpenApiSchemas
 {
@@ -126,7 +127,7 @@ internal static class OpenApiSchemas
     /// Query and header parameters are bound as text so that a bad value gets a catalogued problem; the
     /// schema says what the text must hold.
     /// </summary>
-    static void DescribeParameter(OpenApiSchema schema, Microsoft.AspNetCore.Mvc.ApiExplorer.ApiParameterDescription parameter)
+    static void DescribeParameter(OpenApiSchema schema, ApiParameterDescription parameter)
     {
         if (parameter.ParameterDescriptor is not IParameterInfoParameterDescriptor { ParameterInfo: { } info })
         {
@@ -142,14 +143,9 @@ internal static class OpenApiSchemas
                 schema.Default = long.Parse(text, CultureInfo.InvariantCulture);
             }
         }
-        foreach (var dataType in attributes.OfType<DataTypeAttribute>())
+        if (attributes.OfType<DataTypeAttribute>().Any(d => d.DataType == DataType.DateTime))
         {
-            schema.Format = dataType.DataType switch
-            {
-                DataType.DateTime => "date-time",
-                DataType.Url => "uri",
-                _ => schema.Format,
-            };
+            schema.Format = "date-time";
         }
         Apply(schema, [.. attributes.Where(a => a is not DefaultValueAttribute || schema.Type != JsonSchemaType.Integer)], nullable: false);
     }

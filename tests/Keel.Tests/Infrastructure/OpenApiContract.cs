@@ -43,8 +43,6 @@ public sealed class OpenApiContract
         }
     }
 
-    public int OperationCount => _operations.Count;
-
     /// <summary>What the answer does that its operation does not declare; empty when it conforms or the route is undocumented.</summary>
     public IReadOnlyList<string> Check(HttpMethod method, string path, int status, HttpResponseHeaders headers, HttpContentHeaders contentHeaders, string body)
     {
