@@ -15,7 +15,7 @@ public static class ErrorsApi
     public static IEndpointRouteBuilder MapErrorsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/errors", () => TypedResults.Ok(new Page<ErrorView>([.. ErrorCodes.All.Select(ErrorView.From)], null)))
-            .WithTags("Errors").WithSummary("The error catalog: every problem code Keel answers with").AllowAnonymous();
+            .WithName("listErrors").WithTags("Errors").WithSummary("The error catalog: every problem code Keel answers with").AllowAnonymous();
         app.MapGet("/problems/{code}", ProblemPage).ExcludeFromDescription().AllowAnonymous();
         return app;
     }

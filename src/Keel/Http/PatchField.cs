@@ -11,6 +11,13 @@ namespace Keel.Http;
 [JsonConverter(typeof(PatchFieldConverterFactory))]
 public readonly record struct PatchField<T>(bool IsSet, T? Value);
 
+/// <summary>
+/// A PATCH field that may be left out but never sent as null: its T is nullable only so that a null reaches
+/// validation, which names the field, instead of failing to bind. The OpenAPI document leaves null out.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class NullRefusedAttribute : Attribute;
+
 internal sealed class PatchFieldConverterFactory : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) =>

@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using Keel.Http;
 
 namespace Keel.Jobs;
 
 /// <summary>The <c>rotation</c> object of a request, on client keys and on webhook endpoints.</summary>
-public sealed record RotationSpec(int? EveryDays, int? GracePeriodSeconds, int? NotifyDaysBefore);
+public sealed record RotationSpec([property: Required] int? EveryDays, int? GracePeriodSeconds, int? NotifyDaysBefore);
 
 /// <summary>A rotation schedule as reads show it, with the time of the next rotation.</summary>
 public sealed record RotationView(int EveryDays, int GracePeriodSeconds, int NotifyDaysBefore, DateTime? NextRotationAt);

@@ -1,13 +1,16 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Keel.Http;
 using Keel.Jobs;
+using Keel.Tenants;
 
 namespace Keel.Keys;
 
 public sealed record CreateKeyRequest(
-    string? Kind, string? Name, string? Prefix, string? OwnerId, List<string>? Scopes, JsonElement? Meta,
-    DateTimeOffset? ExpiresAt, string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota, long? Remaining, RefillSpec? Refill,
+    [property: AllowedValues(ApiKey.Client, ApiKey.Management)] string? Kind, [property: Required] string? Name, string? Prefix, string? OwnerId,
+    List<string>? Scopes, JsonElement? Meta, DateTimeOffset? ExpiresAt,
+    [property: AllowedValues(Roles.Owner, Roles.Admin, Roles.Developer, Roles.Auditor, Roles.Viewer)] string? Role, string? PlanId, Limits.RateSpec? Rate, KeyQuotaSpec? Quota, long? Remaining, RefillSpec? Refill,
     RotationSpec? Rotation);
 
 public sealed record UpdateKeyRequest(
@@ -16,29 +19,32 @@ public sealed record UpdateKeyRequest(
     PatchField<long?> Remaining, PatchField<RefillSpec?> Refill, PatchField<RotationSpec?> Rotation);
 
 /// <summary>Sets a usage-limited key's balance back to <c>amount</c> at each UTC day or month start.</summary>
-public sealed record RefillSpec(string? Interval, long? Amount);
+public sealed record RefillSpec([property: Required, AllowedValues("day", "month")] string? Interval, [property: Required] long? Amount);
 
 /// <summary>A key's own quota, overriding its plan's limit (soft limits and the hard cap come from the plan).</summary>
-public sealed record KeyQuotaSpec(string? Period, long? Limit);
+public sealed record KeyQuotaSpec([property: Required, AllowedValues("day", "month")] string? Period, [property: Required] long? Limit);
 
-public sealed record KeyQuotaView(string Period, long Limit);
+public sealed record KeyQuotaView([property: AllowedValues("day", "month")] string Period, long Limit);
 
 public sealed record RotateKeyRequest(int? GracePeriodSeconds);
 
-public sealed record VerifyKeyRequest(string? Key, List<string>? Scopes, int? Cost);
+public sealed record VerifyKeyRequest([property: Required] string? Key, List<string>? Scopes, int? Cost);
 
 /// <summary>A key as every read shows it: never the secret.</summary>
 public record KeyView
 {
     public string Id { get; init; } = "";
+    [AllowedValues(ApiKey.Client, ApiKey.Management)]
     public string Kind { get; init; } = "";
     public string Name { get; init; } = "";
     public string Prefix { get; init; } = "";
     /// <summary>The prefix and the first characters of the secret, to recognise a key.</summary>
     public string Start { get; init; } = "";
-    /// <summary><c>active</c>, <c>revoked</c> or <c>expired</c>.</summary>
+    [AllowedValues("active", "revoked", "expired")]
     public string Status { get; init; } = "";
     public string? OwnerId { get; init; }
+    /// <summary>A management key's role; null for a client key.</summary>
+    [AllowedValues(Roles.Owner, Roles.Admin, Roles.Developer, Roles.Auditor, Roles.Viewer)]
     public string? Role { get; init; }
     public IReadOnlyList<string> Scopes { get; init; } = [];
     public JsonElement? Meta { get; init; }

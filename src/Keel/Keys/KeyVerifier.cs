@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Keel.Http;
 using Keel.Limits;
@@ -16,9 +17,13 @@ public static class VerifyCodes
     public const string QuotaExceeded = "QUOTA_EXCEEDED";
 }
 
+/// <summary>The answer of a verify; <c>ratelimit</c> and <c>quota</c> are there when the key's limits were checked.</summary>
 public sealed record VerifyResult(
-    bool Valid, string Code, string? KeyId, string? OwnerId, IReadOnlyList<string>? Scopes, JsonElement? Meta,
-    DateTime? ExpiresAt, object? Ratelimit, object? Quota, long? Remaining = null);
+    bool Valid,
+    [property: AllowedValues(VerifyCodes.Valid, VerifyCodes.NotFound, VerifyCodes.Revoked, VerifyCodes.Expired, VerifyCodes.ForbiddenScope,
+        VerifyCodes.RateLimited, VerifyCodes.QuotaExceeded)] string Code,
+    string? KeyId, string? OwnerId, IReadOnlyList<string>? Scopes, JsonElement? Meta,
+    DateTime? ExpiresAt, RatelimitView? Ratelimit, QuotaUsageView? Quota, long? Remaining = null);
 
 /// <summary>
 /// The verify pipeline, the hottest path: hash → cache → tenant, status, expiry, scopes → rate limit →

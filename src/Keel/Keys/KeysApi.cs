@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -24,36 +25,36 @@ public static class KeysApi
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
         var keys = app.MapGroup("/v1/keys").WithTags("Keys");
-        keys.MapPost("/", CreateKey).RequireAuthorization(Permissions.KeysWrite)
+        keys.MapPost("/", CreateKey).WithName("createKey").RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Create a client or management key").WithDescription(
                 "Returns the secret once, in `key`; only its SHA-256 is stored. `rotation: {every_days, grace_period_seconds?, notify_days_before?}` " +
                 "rotates the key every `every_days` days (first rotation `every_days` from now): `key.rotation_due` is published `notify_days_before` days " +
                 "ahead (0 or absent: no notice), `key.rotated` at the rotation, and the successor's secret is fetched once with " +
                 "`GET /v1/keys/{id}/successor-secret` before the old key's grace ends.")
             .BodyProblems(ErrorCodes.RoleEscalation).ShowsSecret();
-        keys.MapGet("/", ListKeys).RequireAuthorization(Permissions.KeysRead)
+        keys.MapGet("/", ListKeys).WithName("listKeys").RequireAuthorization(Permissions.KeysRead)
             .WithSummary("List keys, newest first").AuthProblems(ErrorCodes.InvalidQuery);
-        keys.MapGet("/{id}", GetKey).RequireAuthorization(Permissions.KeysRead)
+        keys.MapGet("/{id}", GetKey).WithName("getKey").RequireAuthorization(Permissions.KeysRead)
             .WithSummary("Get a key (never its secret)").AuthProblems(ErrorCodes.NotFound);
-        keys.MapPatch("/{id}", UpdateKey).RequireAuthorization(Permissions.KeysWrite)
+        keys.MapPatch("/{id}", UpdateKey).WithName("updateKey").RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Change a key's name, scopes, meta, expiry, limits or rotation schedule").WithDescription(
                 "Absent fields stay as they are; `expires_at: null` removes the expiry, `rotation: null` the schedule. A new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation);
-        keys.MapDelete("/{id}", RevokeKey).RequireAuthorization(Permissions.KeysWrite)
+        keys.MapDelete("/{id}", RevokeKey).WithName("revokeKey").RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Revoke a key").WithDescription("Effective at once on this node and within a second on every other. Revoking a revoked key is a no-op. " +
                 "The tenant's last active owner key cannot be revoked (`resource.last_owner`): create another owner key first.")
             .AuthProblems(ErrorCodes.NotFound, ErrorCodes.RoleEscalation, ErrorCodes.LastOwner);
-        keys.MapPost("/{id}/rotate", RotateKey).RequireAuthorization(Permissions.KeysWrite)
+        keys.MapPost("/{id}/rotate", RotateKey).WithName("rotateKey").RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Rotate a key: a successor now, the old key until the grace period ends")
             .WithDescription("Returns the successor with its secret, once. The successor inherits the key's rotation schedule, counted from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.KeyNotActive, ErrorCodes.RoleEscalation).ShowsSecret();
-        keys.MapGet("/{id}/successor-secret", TakeSuccessorSecret).RequireAuthorization(Permissions.KeysWrite)
+        keys.MapGet("/{id}/successor-secret", TakeSuccessorSecret).WithName("takeSuccessorSecret").RequireAuthorization(Permissions.KeysWrite)
             .WithSummary("Fetch, once, the secret of the successor a scheduled rotation made")
             .WithDescription("`id` is the rotated (old) key, `old_key_id` of `key.rotated`. Answers the successor with its `key` exactly once; " +
                 "afterwards, after the old key's grace period, once it is revoked, and for a manual rotation (whose answer showed the secret) it is " +
                 "`resource.successor_secret_gone`. Keel holds the secret encrypted only until then. A key never rotated is `resource.conflict`.")
             .AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict, ErrorCodes.SuccessorSecretGone, ErrorCodes.RoleEscalation, ErrorCodes.SecretUnreadable).ShowsSecret();
-        keys.MapPost("/verify", VerifyKey).RequireAuthorization(Permissions.KeysVerify)
+        keys.MapPost("/verify", VerifyKey).WithName("verifyKey").RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Verify a client key").WithDescription("200 for every well-formed request; `code` says why a key is not valid. Another tenant's key is `NOT_FOUND`.")
             .BodyProblems();
         return keys;
@@ -117,7 +118,7 @@ public static class KeysApi
     }
 
     static async Task<Ok<Page<KeyView>>> ListKeys(
-        string? limit, string? cursor, string? owner_id, string? kind, TenantDb tenant, TimeProvider time, CancellationToken ct)
+        string? limit, string? cursor, string? owner_id, [AllowedValues(ApiKey.Client, ApiKey.Management)] string? kind, TenantDb tenant, TimeProvider time, CancellationToken ct)
     {
         var page = PageRequest.From(limit, cursor);
         if (kind is not null and not ApiKey.Client and not ApiKey.Management)

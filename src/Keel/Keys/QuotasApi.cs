@@ -14,7 +14,7 @@ public sealed record QuotasView(QuotaUsageView? Tenant, IReadOnlyList<KeyQuotaUs
 public static class QuotasApi
 {
     public static RouteHandlerBuilder MapQuotasApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/v1/quotas", ListQuotas).WithTags("Rate plans").RequireAuthorization(Permissions.UsageRead)
+        app.MapGet("/v1/quotas", ListQuotas).WithName("listQuotas").WithTags("Rate plans").RequireAuthorization(Permissions.UsageRead)
             .WithSummary("Quota use this period: the tenant's (by its operator plan) and each client key's with a quota, newest key first")
             .AuthProblems(ErrorCodes.InvalidQuery);
 

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Keel.Limits;
 
 /// <summary>The <c>ratelimit</c> of a verify answer or a check: the bucket's size, what is left, and when it is full again.</summary>
@@ -7,4 +9,4 @@ public sealed record RatelimitView(long Limit, long Remaining, long ResetSeconds
 }
 
 /// <summary>The <c>quota</c> of a verify answer: the period's limit, use so far, and when the period ends.</summary>
-public sealed record QuotaUsageView(string Period, long Limit, long Used, long Remaining, DateTimeOffset PeriodEnd, long ResetSeconds, bool? Unavailable = null);
+public sealed record QuotaUsageView([property: AllowedValues("day", "month")] string Period, long Limit, long Used, long Remaining, DateTimeOffset PeriodEnd, long ResetSeconds, bool? Unavailable = null);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Keel.Http;
 using Keel.Tenants;
@@ -6,7 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Limits;
 
-public sealed record RateLimitCheckRequest(string? Namespace, string? Identifier, double? RequestsPerSecond, long? Burst, long? Cost);
+public sealed record RateLimitCheckRequest(
+    [property: Required] string? Namespace, [property: Required] string? Identifier, [property: Required] double? RequestsPerSecond, [property: Required] long? Burst,
+    long? Cost);
 
 public sealed record RateLimitCheckResult(bool Allowed, long Limit, long Remaining, long ResetSeconds, long RetryAfterSeconds);
 
@@ -19,7 +22,7 @@ public static class RateLimitsApi
     public const int MaxRefillSeconds = 86_400;
 
     public static RouteHandlerBuilder MapRateLimitsApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/v1/ratelimits/check", Check).WithTags("Rate plans").RequireAuthorization(Permissions.KeysVerify)
+        app.MapPost("/v1/ratelimits/check", Check).WithName("checkRateLimit").WithTags("Rate plans").RequireAuthorization(Permissions.KeysVerify)
             .WithSummary("Take from a token bucket of your own").WithDescription(
                 "Limits anything you name: the bucket `{namespace, identifier}` of this tenant holds `burst` tokens and refills at " +
                 "`requests_per_second`; `cost` (default 1, 0 only reads) is taken if available. Exact across nodes when Redis is configured. " +

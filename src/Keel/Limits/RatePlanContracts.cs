@@ -1,20 +1,22 @@
+using System.ComponentModel.DataAnnotations;
 using Keel.Http;
 
 namespace Keel.Limits;
 
-public sealed record RateSpec(double? RequestsPerSecond, long? Burst);
+public sealed record RateSpec([property: Required] double? RequestsPerSecond, long? Burst);
 
-public sealed record QuotaSpec(string? Period, long? Limit, List<double>? SoftLimits, bool? HardCap);
+public sealed record QuotaSpec([property: Required, AllowedValues("day", "month")] string? Period, [property: Required] long? Limit, List<double>? SoftLimits, bool? HardCap);
 
-public sealed record CreateRatePlanRequest(string? Name, RateSpec? Rate, QuotaSpec? Quota, bool? FailOpen);
+public sealed record CreateRatePlanRequest([property: Required] string? Name, RateSpec? Rate, QuotaSpec? Quota, bool? FailOpen);
 
-public sealed record UpdateRatePlanRequest(PatchField<string> Name, PatchField<RateSpec?> Rate, PatchField<QuotaSpec?> Quota, PatchField<bool?> FailOpen);
+public sealed record UpdateRatePlanRequest(PatchField<string> Name, PatchField<RateSpec?> Rate, PatchField<QuotaSpec?> Quota, [property: NullRefused] PatchField<bool?> FailOpen);
 
 public sealed record RateView(double RequestsPerSecond, long Burst);
 
-public sealed record QuotaView(string Period, long Limit, IReadOnlyList<double> SoftLimits, bool HardCap);
+public sealed record QuotaView([property: AllowedValues("day", "month")] string Period, long Limit, IReadOnlyList<double> SoftLimits, bool HardCap);
 
-public sealed record RatePlanView(string Id, string Name, string Scope, RateView? Rate, QuotaView? Quota, bool FailOpen, DateTime CreatedAt, DateTime UpdatedAt)
+/// <summary>A rate plan; <c>scope</c> says whose: the operator's (for tenants) or the tenant's (for its client keys).</summary>
+public sealed record RatePlanView(string Id, string Name, [property: AllowedValues("operator", "tenant")] string Scope, RateView? Rate, QuotaView? Quota, bool FailOpen, DateTime CreatedAt, DateTime UpdatedAt)
 {
     public static RatePlanView From(RatePlan p) => new(
         p.Id, p.Name, p.TenantId is null ? "operator" : "tenant",

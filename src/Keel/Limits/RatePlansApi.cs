@@ -17,19 +17,19 @@ public static class RatePlansApi
     public static RouteGroupBuilder MapRatePlansApi(this IEndpointRouteBuilder app)
     {
         var plans = app.MapGroup("/v1/rate-plans").WithTags("Rate plans");
-        plans.MapPost("/", CreatePlan).RequireAuthorization(Permissions.PlansWrite)
+        plans.MapPost("/", CreatePlan).WithName("createRatePlan").RequireAuthorization(Permissions.PlansWrite)
             .WithSummary("Create a rate plan").WithDescription(
                 "With the admin token: an operator plan, assigned to tenants (`PATCH /v1/tenants/{id} {plan_id}`), limiting their calls to Keel. " +
                 "With a management key: the tenant's own plan, assigned to its client keys (`plan_id`) and checked at verify.")
             .BodyProblems();
-        plans.MapGet("/", ListPlans).RequireAuthorization(Permissions.PlansRead)
+        plans.MapGet("/", ListPlans).WithName("listRatePlans").RequireAuthorization(Permissions.PlansRead)
             .WithSummary("List rate plans (operator plans for the admin token, the tenant's own for a management key)").AuthProblems(ErrorCodes.InvalidQuery);
-        plans.MapGet("/{id}", GetPlan).RequireAuthorization(Permissions.PlansRead)
+        plans.MapGet("/{id}", GetPlan).WithName("getRatePlan").RequireAuthorization(Permissions.PlansRead)
             .WithSummary("Get a rate plan").AuthProblems(ErrorCodes.NotFound);
-        plans.MapPatch("/{id}", UpdatePlan).RequireAuthorization(Permissions.PlansWrite)
+        plans.MapPatch("/{id}", UpdatePlan).WithName("updateRatePlan").RequireAuthorization(Permissions.PlansWrite)
             .WithSummary("Change a rate plan").WithDescription("Absent fields stay; `rate: null` or `quota: null` removes that limit. Takes effect on every node within a second.")
             .BodyProblems(ErrorCodes.NotFound);
-        plans.MapDelete("/{id}", DeletePlan).RequireAuthorization(Permissions.PlansWrite)
+        plans.MapDelete("/{id}", DeletePlan).WithName("deleteRatePlan").RequireAuthorization(Permissions.PlansWrite)
             .WithSummary("Delete a rate plan that nothing uses (and that is not the default of new tenants)").AuthProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
         return plans;
     }

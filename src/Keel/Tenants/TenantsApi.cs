@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Keel.Http;
 using Keel.Storage;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Tenants;
 
-public sealed record CreateTenantRequest(string? Name, string? Slug, string? PlanId);
+public sealed record CreateTenantRequest([property: Required] string? Name, [property: Required] string? Slug, string? PlanId);
 
 public sealed record UpdateTenantRequest(string? Name, string? Slug, PatchField<string?> PlanId);
 
@@ -22,7 +23,7 @@ public sealed record ManagementKeySecret(string Id, string Key);
 public sealed record CreatedTenantView(string Id, string Name, string Slug, string? PlanId, DateTime CreatedAt, DateTime UpdatedAt, ManagementKeySecret ManagementKey)
     : TenantView(Id, Name, Slug, PlanId, CreatedAt, UpdatedAt);
 
-public sealed record RoleView(string Name, IReadOnlyList<string> Permissions);
+public sealed record RoleView([property: AllowedValues(Roles.Owner, Roles.Admin, Roles.Developer, Roles.Auditor, Roles.Viewer)] string Name, IReadOnlyList<string> Permissions);
 
 public static partial class TenantsApi
 {
@@ -32,20 +33,20 @@ public static partial class TenantsApi
     public static RouteGroupBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
         var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireAuthorization(Permissions.TenantsManage);
-        tenants.MapPost("/", CreateTenant).WithSummary("Create a tenant and its first (owner) management key")
+        tenants.MapPost("/", CreateTenant).WithName("createTenant").WithSummary("Create a tenant and its first (owner) management key")
             .WithDescription("Admin token only. `management_key.key` is shown once. Without `plan_id` the tenant gets the operator plan `Tenants:DefaultPlanId` (`plan_free`).").BodyProblems(ErrorCodes.Conflict).ShowsSecret();
-        tenants.MapGet("/", ListTenants).WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
-        tenants.MapGet("/{id}", GetTenant).WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
-        tenants.MapPatch("/{id}", UpdateTenant).WithSummary("Rename a tenant or change its slug")
+        tenants.MapGet("/", ListTenants).WithName("listTenants").WithSummary("List tenants, newest first").AuthProblems(ErrorCodes.InvalidQuery);
+        tenants.MapGet("/{id}", GetTenant).WithName("getTenant").WithSummary("Get a tenant").AuthProblems(ErrorCodes.NotFound);
+        tenants.MapPatch("/{id}", UpdateTenant).WithName("updateTenant").WithSummary("Rename a tenant or change its slug")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.Conflict);
-        tenants.MapDelete("/{id}", DeleteTenant).WithSummary("Delete a tenant")
+        tenants.MapDelete("/{id}", DeleteTenant).WithName("deleteTenant").WithSummary("Delete a tenant")
             .WithDescription("Revokes all of its keys at once, on every node, and disables its webhook endpoints.").AuthProblems(ErrorCodes.NotFound);
-        tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithSummary("Issue a recovery owner key to a tenant")
+        tenants.MapPost("/{id}/owner-keys", IssueOwnerKey).WithName("issueOwnerKey").WithSummary("Issue a recovery owner key to a tenant")
             .WithDescription("Admin token only, for a tenant that lost the secrets of its owner keys. Answers `{id, key}`; `key` is shown once. " +
 "The tenant sees it as `key.created` (named \"" + IOwnerKeys.RecoveryKeyName + "\") and may revoke its other keys with it.")
             .AuthProblems(ErrorCodes.NotFound).ShowsSecret();
 
-        app.MapGet("/v1/roles", ListRoles).WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
+        app.MapGet("/v1/roles", ListRoles).WithName("listRoles").WithTags("Tenants").RequireAuthorization(Permissions.MembersRead)
             .WithSummary("The built-in roles and their permissions").AuthProblems();
         return tenants;
     }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
@@ -13,18 +15,18 @@ public static class UsageApi
 
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/keys/{id}/usage", KeyUsage).WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
+        app.MapGet("/v1/keys/{id}/usage", KeyUsage).WithName("getKeyUsage").WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
             .WithSummary("A key's verifications per minute, hour or day, by outcome")
             .WithDescription(RangeText + " Every bucket of the range is listed, zeros included. `granularity` defaults to `hour`; " +
                 "a range holds at most 1,440 minutes, 744 hours or 731 days. `not_found` is always 0 here: an unknown key has no id, " +
                 "see `/v1/analytics/auth-failures`.")
             .AuthProblems(ErrorCodes.InvalidQuery, ErrorCodes.NotFound);
-        app.MapGet("/v1/analytics/keys", TopKeys).WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
+        app.MapGet("/v1/analytics/keys", TopKeys).WithName("listTopKeys").WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
             .WithSummary("The tenant's keys with the most verifications or failures over a range")
             .WithDescription("`order_by` is `requests` (default) or `failures` (every outcome but `VALID`), ties by the other count then key id; `limit` 1-100 (default 10); " +
                 "the range defaults to the last 24 hours and spans at most 731 days. " + RangeText)
             .AuthProblems(ErrorCodes.InvalidQuery);
-        app.MapGet("/v1/analytics/auth-failures", AuthFailures).WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
+        app.MapGet("/v1/analytics/auth-failures", AuthFailures).WithName("getAuthFailures").WithTags("Analytics").RequireAuthorization(Permissions.UsageRead)
             .WithSummary("The tenant's failed verifications per bucket, by code and by the key prefix tried")
             .WithDescription(RangeText + " `by_code` counts every outcome but `VALID`; `not_found_prefixes` splits `NOT_FOUND` by the prefix " +
                 "of the key that was tried (only the prefix is ever kept; `(malformed)` for a key not shaped like a Keel key, `(other)` beyond " +
@@ -34,7 +36,8 @@ public static class UsageApi
     }
 
     static async Task<Results<Ok<UsageList<KeyUsagePoint>>, ProblemHttpResult>> KeyUsage(
-        string id, string? from, string? to, string? granularity, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
+        string id, [DataType(DataType.DateTime)] string? from, [DataType(DataType.DateTime)] string? to,
+        [AllowedValues("minute", "hour", "day"), DefaultValue("hour")] string? granularity, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var range = UsageRange.Series(from, to, granularity, time.GetUtcNow(), errors);
@@ -50,7 +53,8 @@ public static class UsageApi
     }
 
     static async Task<Results<Ok<UsageList<KeyTotals>>, ProblemHttpResult>> TopKeys(
-        string? from, string? to, string? order_by, string? limit, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
+        [DataType(DataType.DateTime)] string? from, [DataType(DataType.DateTime)] string? to,
+        [AllowedValues("requests", "failures"), DefaultValue("requests")] string? order_by, [Range(1, 100), DefaultValue("10")] string? limit, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (order_by is not (null or "requests" or "failures"))
@@ -71,7 +75,8 @@ public static class UsageApi
     }
 
     static async Task<Results<Ok<UsageList<FailurePoint>>, ProblemHttpResult>> AuthFailures(
-        string? from, string? to, string? granularity, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
+        [DataType(DataType.DateTime)] string? from, [DataType(DataType.DateTime)] string? to,
+        [AllowedValues("minute", "hour", "day"), DefaultValue("hour")] string? granularity, TenantDb tenant, UsageQueries usage, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var range = UsageRange.Series(from, to, granularity, time.GetUtcNow(), errors);

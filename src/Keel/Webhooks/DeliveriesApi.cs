@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Keel.Events;
 using Keel.Http;
 using Keel.Storage;
@@ -17,35 +18,32 @@ public static class DeliveriesApi
     public static RouteGroupBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
         var deliveries = app.MapGroup("/v1/deliveries").WithTags("Webhooks");
-        deliveries.MapGet("/", ListDeliveries).RequireAuthorization(Permissions.WebhooksRead)
+        deliveries.MapGet("/", ListDeliveries).WithName("listDeliveries").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List deliveries, newest first").WithDescription("`status` is `pending`, `succeeded` or `dead` (the dead-letter queue); `endpoint_id` narrows to one endpoint.")
             .AuthProblems(ErrorCodes.InvalidQuery);
-        deliveries.MapGet("/{id}", GetDelivery).RequireAuthorization(Permissions.WebhooksRead)
+        deliveries.MapGet("/{id}", GetDelivery).WithName("getDelivery").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get a delivery").AuthProblems(ErrorCodes.NotFound);
-        deliveries.MapGet("/{id}/attempts", ListAttempts).RequireAuthorization(Permissions.WebhooksRead)
+        deliveries.MapGet("/{id}/attempts", ListAttempts).WithName("listDeliveryAttempts").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("A delivery's attempts, newest first").WithDescription("Each with the status code, latency, the first 4 KB of the answer, or the error code of a failure without an answer.")
             .AuthProblems(ErrorCodes.NotFound, ErrorCodes.InvalidQuery);
-        deliveries.MapPost("/{id}/redispatch", Redispatch).RequireAuthorization(Permissions.WebhooksWrite)
+        deliveries.MapPost("/{id}/redispatch", Redispatch).WithName("redispatchDelivery").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Send a delivery again").WithDescription(
                 "A dead delivery becomes pending with a fresh retry schedule. Idempotent: on a pending delivery (the first call's) or a succeeded one, a call changes nothing.")
             .AuthProblems(ErrorCodes.NotFound);
-        deliveries.MapPost("/redispatch", BulkRedispatch).RequireAuthorization(Permissions.WebhooksWrite)
+        deliveries.MapPost("/redispatch", BulkRedispatch).WithName("redispatchDeliveries").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Send dead deliveries again, in bulk").WithDescription("Every dead delivery matching `endpoint_id`, `event_type` and the creation range `from`..`to` (all optional).")
             .BodyProblems();
-        app.MapPost("/v1/dlq/replay", ReplayDeadLetters).RequireAuthorization(Permissions.WebhooksWrite).WithTags("Webhooks")
+        app.MapPost("/v1/dlq/replay", ReplayDeadLetters).WithName("replayDeadLetters").RequireAuthorization(Permissions.WebhooksWrite).WithTags("Webhooks")
             .WithSummary("Deprecated: use POST /v1/deliveries/redispatch").WithDescription(
                 "Kept for existing clients; it does what `POST /v1/deliveries/redispatch` does and answers with `Deprecation`, `Sunset` and a `Link` to it.")
-            .AddOpenApiOperationTransformer((operation, _, _) =>
-            {
-                operation.Deprecated = true;
-                return Task.CompletedTask;
-            })
+            // The document marks an obsolete route deprecated, with the headers it answers with.
+            .WithMetadata(new ObsoleteAttribute("Use POST /v1/deliveries/redispatch."))
             .BodyProblems();
         return deliveries;
     }
 
     static async Task<Ok<Page<DeliveryView>>> ListDeliveries(
-        string? limit, string? cursor, string? status, string? endpoint_id, TenantDb tenant, CancellationToken ct)
+        string? limit, string? cursor, [AllowedValues(Delivery.Pending, Delivery.Succeeded, Delivery.Dead)] string? status, string? endpoint_id, TenantDb tenant, CancellationToken ct)
     {
         var page = PageRequest.From(limit, cursor);
         if (status is not null && !Delivery.Statuses.Contains(status))

@@ -1,7 +1,10 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Keel.Webhooks;
 
 public sealed record DeliveryView(
-    string Id, string EventId, string EndpointId, string EventType, string Status, int AttemptCount,
+    string Id, string EventId, string EndpointId, string EventType,
+    [property: AllowedValues(Delivery.Pending, Delivery.Succeeded, Delivery.Dead)] string Status, int AttemptCount,
     DateTime? NextAttemptAt, DateTime? LastAttemptAt, int? LastStatusCode, string? LastError, DateTime CreatedAt, DateTime? CompletedAt)
 {
     public static DeliveryView From(Delivery d) => new(

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Keel.Http;
 using Keel.Jobs;
@@ -5,12 +6,14 @@ using Keel.Jobs;
 namespace Keel.Webhooks;
 
 public sealed record CreateEndpointRequest(
-    string? Url, List<string>? EventTypes, string? Description, List<string>? SignatureVersions, int? RateLimitPerSecond, bool? Ordered,
-    RotationSpec? Rotation);
+    [property: Required, Url] string? Url, List<string>? EventTypes, string? Description,
+    [property: AllowedValues(Keel.Webhooks.SignatureVersions.V1, Keel.Webhooks.SignatureVersions.V2, Keel.Webhooks.SignatureVersions.V1a)] List<string>? SignatureVersions,
+    int? RateLimitPerSecond, bool? Ordered, RotationSpec? Rotation);
 
 public sealed record UpdateEndpointRequest(
-    PatchField<string> Url, PatchField<List<string>?> EventTypes, PatchField<string?> Description,
-    PatchField<List<string>> SignatureVersions, PatchField<int?> RateLimitPerSecond, PatchField<bool?> Ordered, PatchField<bool?> Enabled,
+    [property: Url] PatchField<string> Url, PatchField<List<string>?> EventTypes, PatchField<string?> Description,
+    [property: AllowedValues(Keel.Webhooks.SignatureVersions.V1, Keel.Webhooks.SignatureVersions.V2, Keel.Webhooks.SignatureVersions.V1a)] PatchField<List<string>> SignatureVersions,
+    PatchField<int?> RateLimitPerSecond, [property: NullRefused] PatchField<bool?> Ordered, [property: NullRefused] PatchField<bool?> Enabled,
     PatchField<RotationSpec?> Rotation);
 
 public sealed record RotateSecretRequest(int? GracePeriodSeconds);
@@ -19,10 +22,12 @@ public sealed record RotateSecretRequest(int? GracePeriodSeconds);
 public record EndpointView
 {
     public string Id { get; init; } = "";
+    [Url]
     public string Url { get; init; } = "";
     public string? Description { get; init; }
     /// <summary>Null: every event type.</summary>
     public IReadOnlyList<string>? EventTypes { get; init; }
+    [AllowedValues(Keel.Webhooks.SignatureVersions.V1, Keel.Webhooks.SignatureVersions.V2, Keel.Webhooks.SignatureVersions.V1a)]
     public IReadOnlyList<string> SignatureVersions { get; init; } = [];
     public int? RateLimitPerSecond { get; init; }
     public bool Ordered { get; init; }

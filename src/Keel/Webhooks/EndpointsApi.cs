@@ -20,7 +20,7 @@ public static class EndpointsApi
     public static RouteGroupBuilder MapEndpointsApi(this IEndpointRouteBuilder app)
     {
         var endpoints = app.MapGroup("/v1/webhooks/endpoints").WithTags("Webhooks");
-        endpoints.MapPost("/", CreateEndpoint).RequireAuthorization(Permissions.WebhooksWrite)
+        endpoints.MapPost("/", CreateEndpoint).WithName("createEndpoint").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Create an endpoint").WithDescription(
                 "Returns its signing secret once, in `secret`. `event_types` takes exact names and `prefix.*` wildcards (absent: every type); " +
                 "`signature_versions` any of `v1` (HMAC-SHA256, Standard Webhooks), `v2` (HMAC-SHA512), `v1a` (Ed25519, checked with `public_keys`). " +
@@ -31,22 +31,22 @@ public static class EndpointsApi
                 "A disabled endpoint's scheduled rotation waits until it is enabled again. A tenant holds at most `Tenants:MaxWebhookEndpoints` " +
                 "endpoints (`resource.limit_reached`), which also bounds the deliveries of one event.")
             .BodyProblems(ErrorCodes.DestinationForbidden, ErrorCodes.LimitReached).ShowsSecret();
-        endpoints.MapGet("/", ListEndpoints).RequireAuthorization(Permissions.WebhooksRead)
+        endpoints.MapGet("/", ListEndpoints).WithName("listEndpoints").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List endpoints, newest first").AuthProblems(ErrorCodes.InvalidQuery);
-        endpoints.MapGet("/{id}", GetEndpoint).RequireAuthorization(Permissions.WebhooksRead)
+        endpoints.MapGet("/{id}", GetEndpoint).WithName("getEndpoint").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an endpoint (never its secret)").AuthProblems(ErrorCodes.NotFound);
-        endpoints.MapPatch("/{id}", UpdateEndpoint).RequireAuthorization(Permissions.WebhooksWrite)
+        endpoints.MapPatch("/{id}", UpdateEndpoint).WithName("updateEndpoint").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Change an endpoint").WithDescription("Absent fields stay as they are. `enabled: true` re-enables a disabled endpoint; its waiting deliveries go out. " +
                 "`rotation: null` removes the secret's rotation schedule; a new `rotation` counts from now.")
             .BodyProblems(ErrorCodes.NotFound, ErrorCodes.DestinationForbidden);
-        endpoints.MapDelete("/{id}", DeleteEndpoint).RequireAuthorization(Permissions.WebhooksWrite)
+        endpoints.MapDelete("/{id}", DeleteEndpoint).WithName("deleteEndpoint").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Delete an endpoint with its deliveries").AuthProblems(ErrorCodes.NotFound);
-        endpoints.MapPost("/{id}/secret/rotate", RotateSecret).RequireAuthorization(Permissions.WebhooksWrite)
+        endpoints.MapPost("/{id}/secret/rotate", RotateSecret).WithName("rotateEndpointSecret").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Rotate the signing secret").WithDescription(
                 "Returns the new secret once. The old one keeps signing beside it for `grace_period_seconds` (default 24 h, at most 7 days); " +
                 "at most 10 old secrets stay live, the oldest are dropped first. Publishes `endpoint.secret_rotated`; a rotation schedule restarts from now.")
             .BodyProblems(ErrorCodes.NotFound).ShowsSecret();
-        endpoints.MapGet("/{id}/secret", GetSecret).RequireAuthorization(Permissions.WebhooksWrite)
+        endpoints.MapGet("/{id}/secret", GetSecret).WithName("getEndpointSecret").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Get the current signing secret").WithDescription(
                 "The secret deliveries are signed with now (`whsec_` + base64), for receivers to pick up after a scheduled rotation. " +
                 "Needs `webhooks:write`, like the calls that show a secret.")

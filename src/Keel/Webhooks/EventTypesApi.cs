@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Keel.Events;
 using Keel.Http;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
-public sealed record EventTypeRequest(string? Name, string? Description, JsonElement? Schema);
+public sealed record EventTypeRequest([property: Required] string? Name, string? Description, JsonElement? Schema);
 
 public sealed record EventTypeView(string Name, string? Description, JsonElement? Schema, bool BuiltIn, DateTime? CreatedAt, DateTime? UpdatedAt)
 {
@@ -22,12 +23,12 @@ public static class EventTypesApi
     public static RouteGroupBuilder MapEventTypesApi(this IEndpointRouteBuilder app)
     {
         var types = app.MapGroup("/v1/event-types").WithTags("Webhooks");
-        types.MapGet("/", ListEventTypes).RequireAuthorization(Permissions.WebhooksRead)
+        types.MapGet("/", ListEventTypes).WithName("listEventTypes").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List the event-type catalog").WithDescription(
                 "The tenant's types by name, then the types Keel publishes itself (`built_in: true`) on the last page. " +
                 "Pages hold up to `limit` types (default 50, at most 200) and at most 1 MB; follow `next_cursor`.")
             .AuthProblems(ErrorCodes.InvalidQuery);
-        types.MapPost("/", PutEventType).RequireAuthorization(Permissions.WebhooksWrite)
+        types.MapPost("/", PutEventType).WithName("putEventType").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Add an event type, or replace its description and schema").WithDescription(
                 "201 when new, 200 when it replaced one. With a `schema` (JSON Schema, draft 2020-12), every published payload of the type " +
                 "is checked against it (`webhooks.payload_invalid`). A schema is at most 64 KB and 32 levels deep; every `$ref` is a JSON pointer " +
@@ -35,9 +36,9 @@ public static class EventTypesApi
                 "one value meets beyond 10,000, is refused; each payload check runs on a budget of steps and time. " +
                 "A tenant holds at most `Tenants:MaxEventTypes` types (`resource.limit_reached`).")
             .BodyProblems(ErrorCodes.Conflict, ErrorCodes.LimitReached);
-        types.MapGet("/{name}", GetEventType).RequireAuthorization(Permissions.WebhooksRead)
+        types.MapGet("/{name}", GetEventType).WithName("getEventType").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an event type").AuthProblems(ErrorCodes.NotFound);
-        types.MapDelete("/{name}", DeleteEventType).RequireAuthorization(Permissions.WebhooksWrite)
+        types.MapDelete("/{name}", DeleteEventType).WithName("deleteEventType").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Remove an event type from the catalog (events of that type can still be published, unchecked)").AuthProblems(ErrorCodes.NotFound);
         return types;
     }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Keel.Events;
 using Keel.Http;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
-public sealed record PublishEventRequest(string? Type, JsonElement? Payload, string? IdempotencyKey);
+public sealed record PublishEventRequest([property: Required] string? Type, [property: Required] JsonElement? Payload, string? IdempotencyKey);
 
 public sealed record EventView(string Id, string Type, JsonElement Payload, DateTime Timestamp, string? IdempotencyKey)
 {
@@ -25,17 +26,17 @@ public static class EventsApi
     public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         var events = app.MapGroup("/v1/events").WithTags("Webhooks");
-        events.MapPost("/", PublishEvent).RequireAuthorization(Permissions.WebhooksWrite)
+        events.MapPost("/", PublishEvent).WithName("publishEvent").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Publish an event").WithDescription(
                 "Writes the event and one delivery per subscribed, enabled endpoint in one transaction, then answers 202. " +
                 "With `idempotency_key` (or the `Idempotency-Key` header) a repeat within 24 h answers with the first event and creates nothing, " +
                 "also when the two requests race; the answer then carries `Idempotent-Replayed: true`.")
             .BodyProblems(ErrorCodes.PayloadInvalid);
-        events.MapGet("/", ListEvents).RequireAuthorization(Permissions.WebhooksRead)
+        events.MapGet("/", ListEvents).WithName("listEvents").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List events, newest first").AuthProblems(ErrorCodes.InvalidQuery);
-        events.MapGet("/{id}", GetEvent).RequireAuthorization(Permissions.WebhooksRead)
+        events.MapGet("/{id}", GetEvent).WithName("getEvent").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("Get an event").AuthProblems(ErrorCodes.NotFound);
-        events.MapGet("/{id}/deliveries", ListEventDeliveries).RequireAuthorization(Permissions.WebhooksRead)
+        events.MapGet("/{id}/deliveries", ListEventDeliveries).WithName("listEventDeliveries").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("The event's deliveries, one per endpoint").AuthProblems(ErrorCodes.NotFound, ErrorCodes.InvalidQuery);
         return events;
     }

@@ -1,8 +1,11 @@
 using System.Net.Http.Headers;
+using Keel.Http;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Keel.Tests.Infrastructure;
 
@@ -95,10 +98,18 @@ public sealed class KeelNode(
         }
     }
 
-    /// <summary>A client that sends <paramref name="secret"/> as its bearer token (none when null).</summary>
+    /// <summary>
+    /// A client that sends <paramref name="secret"/> as its bearer token (none when null). Every answer it gets
+    /// is checked against the OpenAPI document (<see cref="ContractCheck"/>).
+    /// </summary>
     public HttpClient ClientWith(string? secret)
     {
-        var client = CreateClient();
+        // What CreateClient() does (follow redirects, keep cookies), with the check innermost so it sees every
+        // answer; a worker serves no API route, so its answers (404) are not the document's.
+        var servesApi = Services.GetRequiredService<IOptions<KeelOptions>>().Value.ServesApi;
+        var client = servesApi
+            ? CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler(), new ContractCheck())
+            : CreateDefaultClient(new RedirectHandler(), new CookieContainerHandler());
         if (secret is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);

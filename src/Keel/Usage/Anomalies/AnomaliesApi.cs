@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
@@ -11,7 +12,7 @@ public static class AnomaliesApi
     public static RouteGroupBuilder MapAnomaliesApi(this IEndpointRouteBuilder app)
     {
         var anomalies = app.MapGroup("/v1/anomalies").WithTags("Analytics");
-        anomalies.MapGet("/", ListAnomalies).RequireAuthorization(Permissions.UsageRead)
+        anomalies.MapGet("/", ListAnomalies).WithName("listAnomalies").RequireAuthorization(Permissions.UsageRead)
             .WithSummary("List detected anomalies, newest first").WithDescription(
                 "Intervals in which a key's traffic (`series: key_traffic`) or the tenant's failed verifications (`series: auth_failures`) " +
                 "scored at or above `Anomalies:Threshold`, each with the observed value and the expected range. `series`, `key_id`, " +
@@ -21,7 +22,8 @@ public static class AnomaliesApi
     }
 
     static async Task<Ok<Page<AnomalyView>>> ListAnomalies(
-        string? limit, string? cursor, string? series, string? key_id, string? from, string? to, TenantDb tenant, CancellationToken ct)
+        string? limit, string? cursor, [AllowedValues(AnomalySeriesKinds.KeyTraffic, AnomalySeriesKinds.AuthFailures)] string? series, string? key_id,
+        [DataType(DataType.DateTime)] string? from, [DataType(DataType.DateTime)] string? to, TenantDb tenant, CancellationToken ct)
     {
         var page = PageRequest.From(limit, cursor);
         Dictionary<string, string[]> errors = [];

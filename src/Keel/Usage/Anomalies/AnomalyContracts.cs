@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Keel.Usage.Anomalies;
 
 /// <summary>The range the detector took as normal for the interval, around its baseline.</summary>
@@ -5,7 +7,7 @@ public sealed record ExpectedRange(double Baseline, double Low, double High);
 
 /// <summary>An anomaly as <c>GET /v1/anomalies</c> lists it and <c>anomaly.detected</c> carries it.</summary>
 public sealed record AnomalyView(
-    string Id, string Series, string? KeyId, DateTime Ts, int IntervalSeconds, double Score, double Observed,
+    string Id, [property: AllowedValues(AnomalySeriesKinds.KeyTraffic, AnomalySeriesKinds.AuthFailures)] string Series, string? KeyId, DateTime Ts, int IntervalSeconds, double Score, double Observed,
     ExpectedRange Expected, DateTime DetectedAt)
 {
     public static AnomalyView From(Anomaly a) => new(
