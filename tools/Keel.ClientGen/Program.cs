@@ -5,7 +5,7 @@ using Microsoft.OpenApi.Reader;
 
 // keel-clientgen go <openapi.json> <outdir>: writes models_gen.go and operations_gen.go into outdir.
 // One subcommand per target language, so another client can be added beside Go.
-var document = new Argument<FileInfo>("openapi") { Description = "The OpenAPI document (docs/openapi.json)" };
+var document = new Argument<FileInfo>("openapi") { Description = "The OpenAPI document (docs/openapi.json)" }.AcceptExistingOnly();
 var output = new Argument<DirectoryInfo>("outdir") { Description = "The Go package folder (clients/go/keel)" };
 var go = new Command("go", "Generate the Go client's models and operations") { document, output };
 go.SetAction(async (parse, ct) =>
@@ -22,9 +22,19 @@ go.SetAction(async (parse, ct) =>
         return 1;
     }
 
-    var types = new GoTypes(openApi, GoOperations.ParameterEnums(openApi));
-    var models = types.WriteModels(source.Name);
-    var operations = new GoOperations(openApi, types).Write(source.Name);
+    string models, operations;
+    try
+    {
+        var types = new GoTypes(openApi, GoOperations.ParameterEnums(openApi));
+        models = types.WriteModels(source.Name);
+        operations = new GoOperations(openApi, types).Write(source.Name);
+    }
+    catch (Exception e) when (e is NotSupportedException or InvalidOperationException)
+    {
+        // A shape of the document the mapping does not cover: say which, rather than write a guess.
+        await Console.Error.WriteLineAsync($"{source.Name}: {e.Message}");
+        return 1;
+    }
     var folder = parse.GetValue(output)!;
     folder.Create();
     await File.WriteAllTextAsync(Path.Combine(folder.FullName, "models_gen.go"), models, ct);

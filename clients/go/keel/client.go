@@ -81,6 +81,13 @@ func WithResponse(ctx context.Context, res *Response) context.Context {
 	return context.WithValue(ctx, responseKey{}, res)
 }
 
+// Call sends any request with the client's credential and error handling, for what the generated
+// methods do not cover (a route or field newer than this client): body is encoded as JSON unless nil,
+// and a 2xx answer is decoded into out unless out is nil. path may carry a query string.
+func (c *Client) Call(ctx context.Context, method, path string, body, out any) error {
+	return c.do(ctx, &call{method: method, path: path, body: body}, out)
+}
+
 // call is one request as a generated method describes it.
 type call struct {
 	method string
