@@ -1,0 +1,3 @@
+module keel.dev/client
+
+go 1.19
