@@ -87,7 +87,8 @@ _keel_pg_tool() {
 }
 
 # Install what a fresh machine may lack, with a single `apt-get update`.
-# PostgreSQL is normally preinstalled; Redis usually is not.
+# PostgreSQL is normally preinstalled; Redis usually is not. With --clients, also Node.js (the OpenAPI
+# linters, the TypeScript client) and Go (the Go client), for scripts/lint-openapi and scripts/clients.
 keel_install_missing() {
   local -
   set +e +o pipefail # `local -` restores the caller's options on return
@@ -95,6 +96,10 @@ keel_install_missing() {
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || pkgs+=(redis-tools)
   keel_pg_bindir >/dev/null 2>&1 || pkgs+=(postgresql)
+  if [[ ${1:-} == --clients ]]; then
+    command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+    command -v go >/dev/null 2>&1 || pkgs+=(golang-go)
+  fi
   ((${#pkgs[@]})) || return 0
   if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
     _keel_log "missing ${pkgs[*]} and not root: install them with apt-get first"
