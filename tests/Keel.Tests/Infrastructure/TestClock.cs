@@ -48,6 +48,15 @@ public sealed class RealClock : TestClock
 
     public override bool IsExact => false;
 
-    // Task.Delay counts whole milliseconds and the timer may fire a little early: round up and add one.
-    public override Task WaitAsync(TimeSpan time) => Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(time.TotalMilliseconds) + 1));
+    // Task.Delay runs on a coarse clock (a few milliseconds on Linux) and may end early: wait until the
+    // Stopwatch agrees, plus a millisecond for what a server's own clock read in between.
+    public override async Task WaitAsync(TimeSpan time)
+    {
+        var end = _watch.Elapsed + time + TimeSpan.FromMilliseconds(1);
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling((end - _watch.Elapsed).TotalMilliseconds))));
+        }
+        while (_watch.Elapsed < end);
+    }
 }

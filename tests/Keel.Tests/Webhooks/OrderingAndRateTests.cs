@@ -50,11 +50,12 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
 
         var times = arrivals.Order().Select(t => Stopwatch.GetElapsedTime(arrivals.Min(), t).TotalSeconds).ToArray();
         // 15 sends at 5/s, evenly spaced, take at least 14 intervals of 0.2 s; any rate+1 consecutive
-        // sends span at least a second (less a margin for scheduling noise on the way to the receiver).
+        // sends span at least a second, less a margin for noise on the way to the receiver (the first send
+        // also opens the connection, which arrives late by up to 0.17 s on a loaded 2-core machine).
         Assert.True(times[^1] >= 2.5, $"15 sends took {times[^1]:0.00} s");
         for (var i = 0; i + rate < times.Length; i++)
         {
-            Assert.True(times[i + rate] - times[i] >= 0.85, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
+            Assert.True(times[i + rate] - times[i] >= 0.75, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
         }
         foreach (var id in ids)
         {
