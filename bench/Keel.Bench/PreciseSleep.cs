@@ -20,6 +20,7 @@ internal static partial class PreciseSleep
     }
 
     [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static partial int ClockNanosleep(int clock, int flags, in Timespec request, IntPtr remain);
 
     public static void Until(long timestamp)

@@ -79,11 +79,11 @@ public sealed class JobLease : IAsyncDisposable
     async ValueTask DropConnectionAsync()
     {
         _held = false;
-        if (_connection is { } connection)
+        if (_connection is not null)
         {
-            _connection = null;
             // Closing the session releases its advisory locks.
-            await connection.DisposeAsync();
+            await _connection.DisposeAsync();
+            _connection = null;
         }
     }
 }

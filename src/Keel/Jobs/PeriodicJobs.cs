@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+
 namespace Keel.Jobs;
 
 /// <summary>
@@ -22,6 +25,7 @@ public sealed record JobSchedule(string Name, Func<TimeSpan> Interval)
 /// </summary>
 public sealed partial class PeriodicJobs(JobLeases leases, TimeProvider time, ILogger<PeriodicJobs> logger)
 {
+    [SuppressMessage("Design", "CA1031", Justification = "A job outlives any one failed run: the failure is logged and the next run comes.")]
     public async Task RunAsync(JobSchedule job, Func<CancellationToken, Task> run, CancellationToken ct)
     {
         await using var lease = job.Leased ? leases.For(job.Name) : null;
@@ -63,7 +67,7 @@ public sealed partial class PeriodicJobs(JobLeases leases, TimeProvider time, IL
         var interval = job.Interval();
         try
         {
-            await Task.Delay(interval - interval * (Random.Shared.NextDouble() / 10), time, ct);
+            await Task.Delay(interval - interval * (RandomNumberGenerator.GetInt32(1000) / 10_000.0), time, ct);
             return true;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

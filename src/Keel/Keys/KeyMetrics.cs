@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
 namespace Keel.Keys;
@@ -8,6 +9,7 @@ public sealed class KeyMetrics
     public const string MeterName = "Keel";
     readonly Counter<long> _verifications;
 
+    [SuppressMessage("Reliability", "CA2000", Justification = "IMeterFactory owns the meters it creates and disposes them with the container.")]
     public KeyMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);

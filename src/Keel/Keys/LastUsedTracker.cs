@@ -21,7 +21,7 @@ public sealed class LastUsedTracker(TimeProvider time)
     readonly ConcurrentDictionary<KeyRef, Use> _uses = new();
 
     /// <summary>A key by its primary key, (tenant, id), so the flush finds each row by index.</summary>
-    public readonly record struct KeyRef(string TenantId, string Id);
+    internal readonly record struct KeyRef(string TenantId, string Id);
 
     /// <summary>UTC ticks of the last use seen, and of the last use handed out for writing (0: none, or the write failed).</summary>
     sealed class Use

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
 namespace Keel.Limits;
@@ -10,6 +11,7 @@ public sealed class LimitsMetrics
     readonly Counter<long> _redisFailures;
     int _degraded;
 
+    [SuppressMessage("Reliability", "CA2000", Justification = "IMeterFactory owns the meters it creates and disposes them with the container.")]
     public LimitsMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);

@@ -7,7 +7,7 @@ namespace Keel.Limits;
 /// its quota <c>q</c> and window <c>w</c> (seconds); <c>RateLimit</c> says what remains <c>r</c> and
 /// the seconds <c>t</c> until more is available.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     public readonly record struct Entry(string Policy, long Quota, long WindowSeconds, long Remaining, long ResetSeconds);
 

@@ -12,7 +12,7 @@ public static class RatePlansApi
 {
     const double MaxRate = 1_000_000;
     const long MaxBurst = 1_000_000_000;
-    static readonly string NameRule = $"name is 1 to 100 characters; it {DisplayNames.Rule}.";
+    const string NameRule = $"name is 1 to 100 characters; it {DisplayNames.Rule}.";
 
     public static RouteGroupBuilder MapRatePlansApi(this IEndpointRouteBuilder app)
     {

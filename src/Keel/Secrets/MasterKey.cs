@@ -55,23 +55,28 @@ internal static class MasterKey
             options.UnixCreateMode = Storage.PrivateFiles.FileMode;
         }
 
-        FileStream stream;
+        using var stream = CreateNew(filePath, options);
+        if (stream is null)
+        {
+            return null;
+        }
+        var key = RandomNumberGenerator.GetBytes(KeyBytes);
+        stream.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
+        // Secrets are encrypted with this key from now on: losing it to a crash would lose them all.
+        stream.Flush(flushToDisk: true);
+        return key;
+    }
+
+    /// <summary>The new file, or null when it already exists (another process won).</summary>
+    static FileStream? CreateNew(string filePath, FileStreamOptions options)
+    {
         try
         {
-            stream = new FileStream(filePath, options);
+            return new FileStream(filePath, options);
         }
         catch (IOException) when (File.Exists(filePath))
         {
             return null;
-        }
-
-        using (stream)
-        {
-            var key = RandomNumberGenerator.GetBytes(KeyBytes);
-            stream.Write(Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
-            // Secrets are encrypted with this key from now on: losing it to a crash would lose them all.
-            stream.Flush(flushToDisk: true);
-            return key;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Npgsql;
 
 namespace Keel.Storage;
@@ -10,9 +11,16 @@ namespace Keel.Storage;
 /// </summary>
 internal static class PostgresListener
 {
+    [SuppressMessage("Security", "CA2100", Justification = "LISTEN takes no parameters; the channel is checked to be a plain identifier.")]
+    [SuppressMessage("Design", "CA1031", Justification = "A listener outlives any one failure: it reports it and reconnects.")]
     public static async Task ListenAsync(
         string connectionString, string channel, Action<string> received, Action listening, Action<Exception> lost, CancellationToken ct)
     {
+        // The settings that name channels are validated at startup; this keeps the SQL safe whoever calls.
+        if (channel.Length is 0 or > 63 || !channel.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+        {
+            throw new ArgumentException("A channel is a lowercase identifier of at most 63 characters.", nameof(channel));
+        }
         while (!ct.IsCancellationRequested)
         {
             try

@@ -1,9 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Keel.Usage;
 
 /// <summary>
 /// A bucket width, in seconds. Usage rows store their bucket's start as Unix seconds (<c>ts</c>), so the
 /// bucket of any finer row is <c>ts - ts % width</c>, the same arithmetic on both databases.
 /// </summary>
+[SuppressMessage("Design", "CA1008", Justification = "The values are bucket widths in seconds; a zero width has no meaning.")]
 public enum Granularity
 {
     Minute = 60,

@@ -17,7 +17,7 @@ public abstract class ApiFuzzTests(Provider provider, ITestOutputHelper output)
     public async Task EveryRoute_HostileRequests_AnswerCataloguedProblemsAndKeepReadsWorking()
     {
         var settings = FuzzSettings.FromEnvironment();
-        var captured = new CapturingLoggerProvider();
+        using var captured = new CapturingLoggerProvider();
         var database = await KeelFixture.NewDatabaseAsync(provider);
         var node = new KeelNode(provider, database, KeelFixture.AdminToken, new Dictionary<string, string?>
         {

@@ -147,11 +147,13 @@ public sealed class ApiFuzzer
     async Task<(Party Owner, Party Viewer)> NewTenantAsync(string name)
     {
         var slug = "fuzz-" + Guid.NewGuid().ToString("N")[..12];
-        using var created = await _admin.Client.PostAsync("/v1/tenants", Utf8($"{{\"name\":\"Fuzz {name}\",\"slug\":\"{slug}\"}}"));
+        using var tenantBody = Utf8($"{{\"name\":\"Fuzz {name}\",\"slug\":\"{slug}\"}}");
+        using var created = await _admin.Client.PostAsync("/v1/tenants", tenantBody);
         var tenant = await created.Json(System.Net.HttpStatusCode.Created);
         var management = tenant.GetProperty("management_key");
         var owner = Client(management.Str("key"));
-        using var made = await owner.PostAsync("/v1/keys", Utf8("{\"kind\":\"management\",\"role\":\"viewer\",\"name\":\"fuzz viewer\"}"));
+        using var viewerBody = Utf8("{\"kind\":\"management\",\"role\":\"viewer\",\"name\":\"fuzz viewer\"}");
+        using var made = await owner.PostAsync("/v1/keys", viewerBody);
         var viewerKey = await made.Json(System.Net.HttpStatusCode.Created);
         _protected.UnionWith([tenant.Str("id"), management.Str("id"), viewerKey.Str("id")]);
         var pool = new IdPool(_protected);
@@ -167,7 +169,8 @@ public sealed class ApiFuzzer
             var url = route.PathParameters.Aggregate(route.Template, (u, p) => u.Replace("{" + p + "}", "fuzz-probe", StringComparison.Ordinal));
             foreach (var party in new[] { _admin, owner, viewer })
             {
-                using var response = await party.Client.SendAsync(new HttpRequestMessage(new HttpMethod(route.Method), url));
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), url);
+                using var response = await party.Client.SendAsync(request);
                 if ((int)response.StatusCode is not (401 or 403))
                 {
                     _allowed[route].Add(party.Name);

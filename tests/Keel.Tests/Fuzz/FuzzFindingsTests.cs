@@ -17,10 +17,13 @@ public abstract class FuzzFindingsTests(KeelFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
         var key = await (await tenant.Owner.PostJson("/v1/keys", new { name = "customer" })).Json(HttpStatusCode.Created);
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=nonsense");
+        using var request = new HttpRequestMessage(new HttpMethod(method), url.Replace("{key}", key.Str("id"), StringComparison.Ordinal))
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=nonsense");
 
-        var response = await tenant.Owner.SendAsync(new HttpRequestMessage(new HttpMethod(method), url.Replace("{key}", key.Str("id"), StringComparison.Ordinal)) { Content = content });
+        var response = await tenant.Owner.SendAsync(request);
 
         var problem = await response.Problem(HttpStatusCode.UnsupportedMediaType, "validation.unsupported_media_type");
         Assert.Contains("charset", problem.Str("detail"), StringComparison.Ordinal);

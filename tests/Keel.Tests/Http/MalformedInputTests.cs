@@ -57,7 +57,8 @@ public abstract class MalformedInputTests(KeelFixture fixture)
         var tenant = await fixture.NewTenantAsync();
         var key = await (await tenant.Owner.PostJson("/v1/keys", new { name = "customer" })).Json(HttpStatusCode.Created);
 
-        var response = await tenant.Owner.PatchAsync($"/v1/keys/{key.Str("id")}", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        var response = await tenant.Owner.PatchAsync($"/v1/keys/{key.Str("id")}", content);
         var problem = await response.Problem(HttpStatusCode.BadRequest, "validation.invalid_type");
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
@@ -249,7 +250,9 @@ public abstract class MalformedInputTests(KeelFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
 
-        await (await tenant.Owner.SendAsync(new HttpRequestMessage(new HttpMethod(method), url))).Problem(HttpStatusCode.NotFound, "resource.route_not_found");
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+
+        await (await tenant.Owner.SendAsync(request)).Problem(HttpStatusCode.NotFound, "resource.route_not_found");
     }
 
     [Fact]
@@ -288,8 +291,11 @@ public abstract class MalformedInputTests(KeelFixture fixture)
         var stranger = await fixture.NewTenantAsync();
         var key = await (await owner.Owner.PostJson("/v1/keys", new { name = "mine" })).Json(HttpStatusCode.Created);
 
-        var foreign = await (await stranger.Owner.SendAsync(KeyRequest(method, $"/v1/keys/{key.Str("id")}{suffix}"))).Problem(HttpStatusCode.NotFound, "resource.not_found");
-        var missing = await (await stranger.Owner.SendAsync(KeyRequest(method, $"/v1/keys/key_00000000000000000000000000{suffix}"))).Problem(HttpStatusCode.NotFound, "resource.not_found");
+        using var foreignRequest = KeyRequest(method, $"/v1/keys/{key.Str("id")}{suffix}");
+        using var missingRequest = KeyRequest(method, $"/v1/keys/key_00000000000000000000000000{suffix}");
+
+        var foreign = await (await stranger.Owner.SendAsync(foreignRequest)).Problem(HttpStatusCode.NotFound, "resource.not_found");
+        var missing = await (await stranger.Owner.SendAsync(missingRequest)).Problem(HttpStatusCode.NotFound, "resource.not_found");
 
         Assert.Equal(missing.Str("detail"), foreign.Str("detail"));
         Assert.Equal(missing.Str("title"), foreign.Str("title"));

@@ -14,7 +14,7 @@ public abstract class SecretLoggingTests(Provider provider)
     [Fact]
     public async Task KeyAndWebhookLifecycle_AtTraceLevel_NoSecretInAnyLogLine()
     {
-        var captured = new CapturingLoggerProvider();
+        using var captured = new CapturingLoggerProvider();
         var database = await KeelFixture.NewDatabaseAsync(provider);
         await using var node = new KeelNode(provider, database, KeelFixture.AdminToken,
             WebhookFixture.Settings(new Dictionary<string, string?>

@@ -31,26 +31,28 @@ public sealed class ContractCheck : DelegatingHandler
 
     async Task<OpenApiContract?> ContractAsync(Uri server, CancellationToken ct)
     {
-        if (_contract is not null)
+        if (Volatile.Read(ref _contract) is { } loaded)
         {
-            return _contract;
+            return loaded;
         }
         await Loading.WaitAsync(ct);
         try
         {
-            if (_contract is null)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, "/openapi/v1.json"));
-                using var response = await base.SendAsync(request, ct);
-                response.EnsureSuccessStatusCode();
-                _contract = new OpenApiContract(await response.Content.ReadAsStringAsync(ct));
-            }
-            return _contract;
+            // Another caller may have loaded it while this one waited.
+            return Volatile.Read(ref _contract) ?? (_contract = await LoadAsync(server, ct));
         }
         finally
         {
             Loading.Release();
         }
+    }
+
+    async Task<OpenApiContract> LoadAsync(Uri server, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, "/openapi/v1.json"));
+        using var response = await base.SendAsync(request, ct);
+        response.EnsureSuccessStatusCode();
+        return new OpenApiContract(await response.Content.ReadAsStringAsync(ct));
     }
 }
 

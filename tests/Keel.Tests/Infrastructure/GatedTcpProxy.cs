@@ -67,7 +67,7 @@ public sealed class GatedTcpProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener.Dispose();
         await _accepting;
         _stop.Dispose();
     }

@@ -33,6 +33,9 @@ public static class Http
     public static Task<HttpResponseMessage> PatchJson(this HttpClient client, string url, object body) =>
         client.PatchAsJsonAsync(url, body);
 
-    public static Task<HttpResponseMessage> PostRaw(this HttpClient client, string url, string body, string contentType = "application/json") =>
-        client.PostAsync(url, new StringContent(body, System.Text.Encoding.UTF8, contentType));
+    public static async Task<HttpResponseMessage> PostRaw(this HttpClient client, string url, string body, string contentType = "application/json")
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, contentType);
+        return await client.PostAsync(url, content);
+    }
 }

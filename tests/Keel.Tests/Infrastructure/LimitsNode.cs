@@ -20,9 +20,10 @@ public static class LimitsNode
     }
 
     /// <summary>Runs <paramref name="test"/> against a fresh node and one tenant of it, then stops the node.</summary>
-    public static async Task WithTenantAsync(Provider provider, string? redis, Func<KeelNode, HttpClient, TestTenant, Task> test)
+    public static async Task WithTenantAsync(Provider provider, string? redis, Func<KeelNode, HttpClient, TestTenant, Task> test,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
-        var node = await StartAsync(provider, redis);
+        var node = await StartAsync(provider, redis, services: services);
         try
         {
             using var admin = node.ClientWith(KeelFixture.AdminToken);

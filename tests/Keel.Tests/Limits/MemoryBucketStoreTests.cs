@@ -62,7 +62,7 @@ public sealed class MemoryBucketStoreTests
                 store.Sweep();
                 sweeps++;
             }
-        }, TaskCreationOptions.LongRunning);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         // Every taker walks the same fresh keys, so each new bucket is raced by the takers and the sweep together.
         var takers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
@@ -77,7 +77,7 @@ public sealed class MemoryBucketStoreTests
                 }
             }
             return allowed;
-        }, TaskCreationOptions.LongRunning)));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
         await sweeper;
 
         var perKey = takers.SelectMany(t => t).GroupBy(e => e.Key, e => e.Value).ToDictionary(g => g.Key, g => g.Sum());

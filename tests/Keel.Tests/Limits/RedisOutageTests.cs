@@ -1,6 +1,8 @@
 using System.Net;
 using Keel.Tests.Infrastructure;
 using Keel.Tests.Keys;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Keel.Tests.Limits;
 
@@ -15,13 +17,9 @@ public abstract class RedisOutageTests(Provider provider)
     public async Task RedisStopsAndStarts_FailOpenFallsBack_FailClosedRefuses_ThenRecovers()
     {
         await using var redis = await OwnRedisServer.StartAsync();
-        var logs = new CapturingLoggerProvider();
-        var node = await LimitsNode.StartAsync(provider, redis.Address,
-            services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(s, logs));
-        try
+        using var logs = new CapturingLoggerProvider();
+        await LimitsNode.WithTenantAsync(provider, redis.Address, async (node, admin, tenant) =>
         {
-            using var admin = node.ClientWith(KeelFixture.AdminToken);
-            var tenant = await KeelFixture.NewTenantAsync(node, admin);
             var open = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "open", rate = new { requests_per_second = 0.02, burst = 1000 } })).Json(HttpStatusCode.Created);
             var closed = await (await tenant.Owner.PostJson("/v1/rate-plans", new { name = "closed", fail_open = false, rate = new { requests_per_second = 0.02, burst = 1000 } })).Json(HttpStatusCode.Created);
             // A slow refill keeps each bucket in Redis for a long time (its key expires when it would be full).
@@ -47,11 +45,7 @@ public abstract class RedisOutageTests(Provider provider)
             Assert.Single(logs.Lines, l => l.Contains("Rate limits recovered", StringComparison.Ordinal));
             Assert.Contains("keel_limits_redis_failures_total{", await (await admin.GetAsync("/metrics")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.True(await redis.KeyCountAsync() > 0, "back on Redis");
-        }
-        finally
-        {
-            await node.StopAsync();
-        }
+        }, s => s.AddSingleton<ILoggerProvider>(logs));
     }
 }
 

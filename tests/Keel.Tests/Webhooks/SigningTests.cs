@@ -112,8 +112,9 @@ public sealed class SigningTests
         foreach (var key in new[] { NewKey(24), NewKey(32), NewKey(64) })
         {
             // RFC 5869 by hand: extract with an all-zero salt, then one expand block (32 bytes is one SHA-256 output).
-            var prk = new HMACSHA256(new byte[32]).ComputeHash(key);
-            var seed = new HMACSHA256(prk).ComputeHash([.. "keel webhook v1a"u8, 0x01]);
+            var prk = HMACSHA256.HashData(new byte[32], key);
+            byte[] info = [.. "keel webhook v1a"u8, 0x01];
+            var seed = HMACSHA256.HashData(prk, info);
             var expected = "whpk_" + Convert.ToBase64String(new Ed25519PrivateKeyParameters(seed).GeneratePublicKey().GetEncoded());
 
             Assert.Equal(expected, WebhookSecret.PublicKey(key));
@@ -203,9 +204,9 @@ public sealed class SigningTests
         switch (version)
         {
             case "v1":
-                return new HMACSHA256(key).ComputeHash(content).AsSpan().SequenceEqual(signature);
+                return HMACSHA256.HashData(key, content).AsSpan().SequenceEqual(signature);
             case "v2":
-                return new HMACSHA512(key).ComputeHash(content).AsSpan().SequenceEqual(signature);
+                return HMACSHA512.HashData(key, content).AsSpan().SequenceEqual(signature);
             case "v1a":
                 var publicKey = WebhookSecret.PublicKey(key);
                 Assert.StartsWith("whpk_", publicKey, StringComparison.Ordinal);

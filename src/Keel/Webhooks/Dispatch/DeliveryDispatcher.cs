@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Threading.Channels;
 using Keel.Events;
@@ -25,6 +26,8 @@ internal sealed partial class DeliveryDispatcher(
         new BoundedChannelOptions(options.Value.MaxConcurrency) { SingleReader = true });
     int _recording; // taken from the channel by the writer, not yet recorded
 
+    [SuppressMessage("Reliability", "CA2000", Justification = "Attempts may outlive the loop by AttemptTimeout and still release slots; a SemaphoreSlim whose wait handle is never asked for holds nothing to dispose.")]
+    [SuppressMessage("Design", "CA1031", Justification = "The dispatcher outlives any one failed claim: it logs, waits and claims again.")]
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -96,6 +99,7 @@ internal sealed partial class DeliveryDispatcher(
     }
 
     /// <summary>Sends one delivery and hands its outcome to the writer, which frees its slot once it is recorded.</summary>
+    [SuppressMessage("Design", "CA1031", Justification = "An attempt that fails in any way is logged and its slot freed; its lease brings the delivery back.")]
     async Task SendAsync(Delivery delivery, ClaimedBatch batch, SemaphoreSlim slots, CancellationToken ct)
     {
         try
@@ -137,6 +141,7 @@ internal sealed partial class DeliveryDispatcher(
     }
 
     /// <summary>Writes outcomes as they come, many per transaction when many are waiting, then frees their slots.</summary>
+    [SuppressMessage("Design", "CA1031", Justification = "Outcomes that cannot be written are logged; the leases run out and the deliveries are sent again.")]
     async Task WriteOutcomesAsync(SemaphoreSlim slots, CancellationToken ct)
     {
         var reader = _outcomes.Reader;

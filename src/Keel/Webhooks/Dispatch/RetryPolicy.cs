@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Keel.Webhooks;
 
 /// <summary>When a failed delivery is tried next, or that it is dead.</summary>
@@ -8,6 +10,7 @@ internal sealed class RetryPolicy(WebhooksOptions options)
     /// null when the schedule is used up. A <c>Retry-After</c> on 429/503 is honoured within
     /// [1 s, Webhooks:MaxRetryAfter] instead of the schedule's delay, but does not add attempts.
     /// </summary>
+    [SuppressMessage("Security", "CA5394", Justification = "Jitter spreads retries over time; it guards nothing, and tests seed it.")]
     public DateTime? NextAttempt(int failures, DateTime now, TimeSpan? retryAfter, Random random)
     {
         var schedule = options.EffectiveRetrySchedule;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 
 namespace Keel.Webhooks;
@@ -21,6 +22,7 @@ internal sealed class WebhookMetrics
     readonly Histogram<double> _lag;
     Func<int>? _unrecorded;
 
+    [SuppressMessage("Reliability", "CA2000", Justification = "IMeterFactory owns the meters it creates and disposes them with the container.")]
     public WebhookMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);

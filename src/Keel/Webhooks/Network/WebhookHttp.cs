@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 
@@ -55,6 +56,7 @@ internal static class WebhookHttp
     }
 
     // Resolves once and connects to an address from that same answer, so what was judged is what is reached.
+    [SuppressMessage("Reliability", "CA2000", Justification = "The socket passes to the returned stream; every failure path disposes it.")]
     static async ValueTask<Stream> ConnectAsync(WebhookNetworkPolicy policy, DnsEndPoint endpoint, CancellationToken ct)
     {
         var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
