@@ -4,7 +4,7 @@ namespace Keel.ClientGen;
 
 /// <summary>
 /// Maps the document's schemas to Go types and writes them (models_gen.go): one struct per component
-/// schema that an operation sends or answers, one string type per enum.
+/// schema that an operation sends or answers, one string type per enum (a component enum keeps its name).
 /// </summary>
 /// <remarks>
 /// A field's Go type says what JSON it can carry. Required: the value (<c>*T</c> when it may be null,
@@ -21,11 +21,13 @@ internal sealed class GoTypes
     public GoTypes(OpenApiDocument document, IEnumerable<EnumUse> operationEnums)
     {
         _document = document;
-        Components = Reachable(document);
-        Enums = GoEnums.Name(ComponentEnums().Concat(operationEnums));
+        var reachable = Reachable(document);
+        Components = [.. reachable.Where(c => Schemas.EnumValues(Component(c)).Count == 0)];
+        Enums = GoEnums.Name(reachable.Except(Components).Select(c => new EnumUse(Schemas.EnumValues(Component(c)), c, null))
+            .Concat(ComponentEnums()).Concat(operationEnums));
     }
 
-    /// <summary>The component schemas the operations use, by name; <c>Problem</c> is not one (see errors.go).</summary>
+    /// <summary>The object component schemas the operations use, by name; <c>Problem</c> is not one (see errors.go).</summary>
     public IReadOnlyList<string> Components { get; }
 
     public GoEnums Enums { get; }
@@ -151,6 +153,10 @@ internal sealed class GoTypes
             foreach (var (property, schema) in Component(component).Properties ?? new Dictionary<string, IOpenApiSchema>())
             {
                 var inner = Schemas.WithoutNull(schema).Schema;
+                if (Schemas.ReferenceId(inner) is not null)
+                {
+                    continue; // a component of its own, named for itself
+                }
                 var candidate = GoNames.Exported(property);
                 if (Schemas.NonNullType(inner) == JsonSchemaType.Array && inner.Items is not null)
                 {

@@ -13,8 +13,9 @@ import (
 type Error struct {
 	// Status is the HTTP status of the answer.
 	Status int
-	// Code is the catalogued error code, such as "validation.failed"; "" when the body was no problem.
-	Code     string
+	// Code is the catalogued error code, such as ProblemCodeValidationFailed; "" when the body was no
+	// problem. A newer Keel may answer a code this client has no constant for.
+	Code     ProblemCode
 	Type     string
 	Title    string
 	Detail   string
@@ -32,7 +33,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "keel: %d", e.Status)
-	for _, part := range []string{e.Code, e.Title, e.Detail} {
+	for _, part := range []string{string(e.Code), e.Title, e.Detail} {
 		if part != "" {
 			b.WriteString(": ")
 			b.WriteString(part)
@@ -51,8 +52,8 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// IsCode tells whether err is a refusal from Keel with the given code, such as "resource.not_found".
-func IsCode(err error, code string) bool {
+// IsCode tells whether err is a refusal from Keel with the given code, such as ProblemCodeResourceNotFound.
+func IsCode(err error, code ProblemCode) bool {
 	e, ok := AsError(err)
 	return ok && e.Code == code
 }

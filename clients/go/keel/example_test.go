@@ -36,7 +36,7 @@ func Example() {
 		fmt.Println(keys.Item().ID)
 	}
 	_, err = owner.GetKey(ctx, "key_unknown")
-	fmt.Println(keel.IsCode(err, "resource.not_found")) // true
+	fmt.Println(keel.IsCode(err, keel.ProblemCodeResourceNotFound)) // true
 }
 
 // A receiver's handler, as README.md shows it.

@@ -223,11 +223,11 @@ type EndpointWithSecretView struct {
 }
 
 type ErrorView struct {
-	Code        string `json:"code"`
-	Status      int32  `json:"status"`
-	Title       string `json:"title"`
-	Description string `json:"description"`
-	Type        string `json:"type"`
+	Code        ProblemCode `json:"code"`
+	Status      int32       `json:"status"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Type        string      `json:"type"`
 }
 
 type EventTypeRequest struct {
@@ -455,6 +455,48 @@ type PageOfTenantView struct {
 	NextCursor *string      `json:"next_cursor"`
 }
 
+// ProblemCode is one of the ProblemCode constants; a value this client does not know still decodes.
+type ProblemCode string
+
+const (
+	ProblemCodeAuthMissingCredentials            ProblemCode = "auth.missing_credentials"
+	ProblemCodeAuthInvalidCredentials            ProblemCode = "auth.invalid_credentials"
+	ProblemCodeAuthKeyRevoked                    ProblemCode = "auth.key_revoked"
+	ProblemCodeAuthKeyExpired                    ProblemCode = "auth.key_expired"
+	ProblemCodeAuthForbidden                     ProblemCode = "auth.forbidden"
+	ProblemCodeAuthRoleEscalation                ProblemCode = "auth.role_escalation"
+	ProblemCodeValidationFailed                  ProblemCode = "validation.failed"
+	ProblemCodeValidationMalformedJSON           ProblemCode = "validation.malformed_json"
+	ProblemCodeValidationInvalidType             ProblemCode = "validation.invalid_type"
+	ProblemCodeValidationUnknownField            ProblemCode = "validation.unknown_field"
+	ProblemCodeValidationBodyRequired            ProblemCode = "validation.body_required"
+	ProblemCodeValidationInvalidQuery            ProblemCode = "validation.invalid_query"
+	ProblemCodeValidationUnsupportedMediaType    ProblemCode = "validation.unsupported_media_type"
+	ProblemCodeValidationBodyTooLarge            ProblemCode = "validation.body_too_large"
+	ProblemCodeValidationBadRequest              ProblemCode = "validation.bad_request"
+	ProblemCodeValidationMalformedRequest        ProblemCode = "validation.malformed_request"
+	ProblemCodeValidationURITooLong              ProblemCode = "validation.uri_too_long"
+	ProblemCodeValidationHeadersTooLarge         ProblemCode = "validation.headers_too_large"
+	ProblemCodeValidationRequestTimeout          ProblemCode = "validation.request_timeout"
+	ProblemCodeValidationHTTPVersionNotSupported ProblemCode = "validation.http_version_not_supported"
+	ProblemCodeResourceNotFound                  ProblemCode = "resource.not_found"
+	ProblemCodeResourceRouteNotFound             ProblemCode = "resource.route_not_found"
+	ProblemCodeResourceMethodNotAllowed          ProblemCode = "resource.method_not_allowed"
+	ProblemCodeResourceConflict                  ProblemCode = "resource.conflict"
+	ProblemCodeResourceKeyNotActive              ProblemCode = "resource.key_not_active"
+	ProblemCodeResourceLastOwner                 ProblemCode = "resource.last_owner"
+	ProblemCodeResourceSuccessorSecretGone       ProblemCode = "resource.successor_secret_gone"
+	ProblemCodeResourceLimitReached              ProblemCode = "resource.limit_reached"
+	ProblemCodeWebhooksDestinationForbidden      ProblemCode = "webhooks.destination_forbidden"
+	ProblemCodeWebhooksPayloadInvalid            ProblemCode = "webhooks.payload_invalid"
+	ProblemCodeRatelimitExceeded                 ProblemCode = "ratelimit.exceeded"
+	ProblemCodeRatelimitUnavailable              ProblemCode = "ratelimit.unavailable"
+	ProblemCodeQuotaExceeded                     ProblemCode = "quota.exceeded"
+	ProblemCodeServerInternalError               ProblemCode = "server.internal_error"
+	ProblemCodeServerSecretUnreadable            ProblemCode = "server.secret_unreadable"
+	ProblemCodeServerUnavailable                 ProblemCode = "server.unavailable"
+)
+
 type PublishEventRequest struct {
 	Type           string           `json:"type"`
 	Payload        json.RawMessage  `json:"payload"`
@@ -629,8 +671,8 @@ type UpdateRatePlanRequest struct {
 }
 
 type UpdateTenantRequest struct {
-	Name   Nullable[string] `json:"name,omitempty"`
-	Slug   Nullable[string] `json:"slug,omitempty"`
+	Name   *string          `json:"name,omitempty"`
+	Slug   *string          `json:"slug,omitempty"`
 	PlanID Nullable[string] `json:"plan_id,omitempty"`
 }
 

@@ -837,7 +837,7 @@ type ListTopKeysParams struct {
 	From    time.Time
 	To      time.Time
 	OrderBy OrderBy
-	Limit   int
+	Limit   int32
 }
 
 func (p *ListTopKeysParams) apply(r *call) {

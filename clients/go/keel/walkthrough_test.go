@@ -151,11 +151,11 @@ func TestWalkthroughErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	statuses := map[string]int32{}
+	statuses := map[keel.ProblemCode]int32{}
 	for _, e := range catalog.Data {
 		statuses[e.Code] = e.Status
 	}
-	for code, status := range map[string]int32{"validation.invalid_type": 400, "validation.failed": 400, "resource.not_found": 404, "auth.forbidden": 403, "auth.invalid_credentials": 401} {
+	for code, status := range map[keel.ProblemCode]int32{"validation.invalid_type": 400, "validation.failed": 400, "resource.not_found": 404, "auth.forbidden": 403, "auth.invalid_credentials": 401} {
 		if statuses[code] != status {
 			t.Fatalf("catalog: %s is %d, want %d", code, statuses[code], status)
 		}
@@ -177,7 +177,7 @@ func TestWalkthroughErrors(t *testing.T) {
 	// An unknown id, found through a wrapping error as errors.As would.
 	_, err = owner.GetKey(ctx, "key_00000000000000000000000000")
 	wantError(t, fmt.Errorf("looking the key up: %w", err), 404, "resource.not_found")
-	if !keel.IsCode(err, "resource.not_found") || keel.IsCode(err, "validation.failed") {
+	if !keel.IsCode(err, keel.ProblemCodeResourceNotFound) || keel.IsCode(err, keel.ProblemCodeValidationFailed) {
 		t.Fatalf("IsCode on %v", err)
 	}
 
@@ -196,7 +196,7 @@ func TestWalkthroughErrors(t *testing.T) {
 	wantError(t, err, 401, "auth.invalid_credentials")
 }
 
-func wantError(t *testing.T, err error, status int, code string) *keel.Error {
+func wantError(t *testing.T, err error, status int, code keel.ProblemCode) *keel.Error {
 	t.Helper()
 	e, ok := keel.AsError(err)
 	if !ok {

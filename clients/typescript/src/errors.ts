@@ -1,7 +1,10 @@
 import type { components } from "./generated/schema.js";
 import type { KeelErrorCode } from "./error-codes.js";
 
-export type Problem = components["schemas"]["Problem"];
+/** The document's problem, whose `code` may also be one a newer Keel added after this client was generated. */
+export type Problem = {
+  [K in keyof components["schemas"]["Problem"] as K extends "code" ? never : K]: components["schemas"]["Problem"][K];
+} & { code: KeelErrorCode | (string & {}) };
 
 /**
  * A refused call: Keel's problem+json, by its catalogued `code`. `code` is null when the answer was not a

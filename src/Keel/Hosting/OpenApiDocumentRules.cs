@@ -32,6 +32,11 @@ internal static class OpenApiDocumentRules
         }
         OpenApiParts.EnsureIn(document);
         var schemas = document.Components!.Schemas!;
+        // The catalogue lists the same codes problems carry.
+        if (schemas.TryGetValue(nameof(Http.ErrorView), out var catalogue) && catalogue is OpenApiSchema { Properties: { } entry })
+        {
+            entry["code"] = OpenApiParts.ProblemCodeOf(document);
+        }
         var answers = Reached(schemas, Operations(document).SelectMany(o => o.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>())
             .SelectMany(r => r.Content?.Values ?? Enumerable.Empty<OpenApiMediaType>()));
         var requests = Reached(schemas, Operations(document).Select(o => o.RequestBody).OfType<IOpenApiRequestBody>().SelectMany(b => b.Content?.Values ?? Enumerable.Empty<OpenApiMediaType>()));

@@ -1,15 +1,17 @@
 using System.Text.Json.Nodes;
+using Keel.Http;
 using Microsoft.OpenApi;
 
 namespace Keel.Hosting;
 
 /// <summary>
-/// The components every operation shares: the one problem schema, the response headers Keel writes and the
-/// two bearer credentials. Operations refer to them by name.
+/// The components every operation shares: the one problem schema and its catalogue of codes, the response
+/// headers Keel writes and the two bearer credentials. Operations refer to them by name.
 /// </summary>
 internal static class OpenApiParts
 {
     public const string Problem = "Problem";
+    public const string ProblemCode = "ProblemCode";
     public const string AdminToken = "adminToken";
     public const string ManagementKey = "managementKey";
 
@@ -28,7 +30,8 @@ internal static class OpenApiParts
         document.Components ??= new OpenApiComponents();
         var components = document.Components;
         components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
-        components.Schemas.TryAdd(Problem, ProblemSchema());
+        components.Schemas.TryAdd(ProblemCode, ProblemCodeSchema());
+        components.Schemas.TryAdd(Problem, ProblemSchema(document));
         components.Headers ??= new Dictionary<string, IOpenApiHeader>();
         foreach (var (name, header) in Headers())
         {
@@ -63,7 +66,19 @@ internal static class OpenApiParts
     static OpenApiSchema Text(string? format = null) => new() { Type = JsonSchemaType.String, Format = format };
 
     /// <summary>RFC 9457 problem details with Keel's members; more may be added, so clients must accept unknown ones.</summary>
-    static OpenApiSchema ProblemSchema() => new()
+    /// <summary>The catalogue as an enum, so clients can branch on codes by name; a newer Keel may add codes.</summary>
+    static OpenApiSchema ProblemCodeSchema() => new()
+    {
+        Type = JsonSchemaType.String,
+        Description = "A catalogued error code (`GET /v1/errors`). Codes are never renamed; a newer Keel may add some, " +
+            "so a client must accept a code it does not know.",
+        Enum = [.. ErrorCodes.All.Select(e => (JsonNode)JsonValue.Create(e.Code))],
+    };
+
+    /// <summary>A reference to <see cref="ProblemCodeSchema"/>, for every field that holds a code.</summary>
+    public static OpenApiSchemaReference ProblemCodeOf(OpenApiDocument document) => new(ProblemCode, document);
+
+    static OpenApiSchema ProblemSchema(OpenApiDocument document) => new()
     {
         Type = JsonSchemaType.Object,
         Description = "An RFC 9457 problem. `code` is stable and catalogued (`GET /v1/errors`); some codes add members " +
@@ -76,12 +91,7 @@ internal static class OpenApiParts
             ["status"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "400", Maximum = "599" },
             ["detail"] = Text(),
             ["instance"] = Text("uri-reference"),
-            ["code"] = new OpenApiSchema
-            {
-                Type = JsonSchemaType.String,
-                Pattern = "^[a-z_]+\\.[a-z_]+$",
-                Description = "The catalogued error code, such as `validation.failed`.",
-            },
+            ["code"] = ProblemCodeOf(document),
             ["errors"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.Object,

@@ -138,6 +138,7 @@ internal static class OpenApiSchemas
         {
             // A whole number sent as text: [Range] says which, and its [DefaultValue] is text like the parameter.
             schema.Type = JsonSchemaType.Integer;
+            schema.Format = attributes.OfType<RangeAttribute>().First().OperandType == typeof(int) ? "int32" : "int64";
             if (attributes.OfType<DefaultValueAttribute>().FirstOrDefault()?.Value is string text)
             {
                 schema.Default = long.Parse(text, CultureInfo.InvariantCulture);

@@ -10,7 +10,7 @@ namespace Keel.Tenants;
 
 public sealed record CreateTenantRequest([property: Required] string? Name, [property: Required] string? Slug, string? PlanId);
 
-public sealed record UpdateTenantRequest(string? Name, string? Slug, PatchField<string?> PlanId);
+public sealed record UpdateTenantRequest(PatchField<string> Name, PatchField<string> Slug, PatchField<string?> PlanId);
 
 public record TenantView(string Id, string Name, string Slug, string? PlanId, DateTime CreatedAt, DateTime UpdatedAt)
 {
@@ -54,7 +54,7 @@ public static partial class TenantsApi
     static async Task<Results<Created<CreatedTenantView>, ProblemHttpResult>> CreateTenant(
         CreateTenantRequest body, KeelDb db, TimeProvider time, IOptions<TenantsOptions> options, IOwnerKeys owners, CancellationToken ct)
     {
-        var check = Check(body.Name, body.Slug, creating: true);
+        var check = new Validation().Require(IsName(body.Name), "name", NameRule).Require(IsSlug(body.Slug), "slug", SlugRule);
         if (check.Failed)
         {
             return check.Problem();
@@ -97,7 +97,9 @@ public static partial class TenantsApi
     static async Task<Results<Ok<TenantView>, ProblemHttpResult>> UpdateTenant(
         string id, UpdateTenantRequest body, KeelDb db, TimeProvider time, IEnumerable<ITenantLifecycle> features, CancellationToken ct)
     {
-        var check = Check(body.Name, body.Slug, creating: false);
+        var check = new Validation()
+            .Require(!body.Name.IsSet || IsName(body.Name.Value), "name", NameRule)
+            .Require(!body.Slug.IsSet || IsSlug(body.Slug.Value), "slug", SlugRule);
         if (check.Failed)
         {
             return check.Problem();
@@ -106,20 +108,22 @@ public static partial class TenantsApi
         {
             return Problems.NotFound("tenant");
         }
-        if (body.Slug is not null && body.Slug != tenant.Slug && await Live(db).AnyAsync(t => t.Slug == body.Slug, ct))
+        var name = body.Name.IsSet ? body.Name.Value!.Trim() : tenant.Name;
+        var slug = body.Slug.IsSet ? body.Slug.Value! : tenant.Slug;
+        if (slug != tenant.Slug && await Live(db).AnyAsync(t => t.Slug == slug, ct))
         {
-            return SlugTaken(body.Slug);
+            return SlugTaken(slug);
         }
-        if (body.PlanId is { IsSet: true, Value: { } planId } && !await OperatorPlanExists(db, planId, ct))
+        if (body.PlanId is { IsSet: true, Value: { } newPlan } && !await OperatorPlanExists(db, newPlan, ct))
         {
             return NoSuchPlan();
         }
-        if (body.PlanId.IsSet)
+        var planId = body.PlanId.IsSet ? body.PlanId.Value : tenant.PlanId;
+        if (name == tenant.Name && slug == tenant.Slug && planId == tenant.PlanId)
         {
-            tenant.PlanId = body.PlanId.Value;
+            return TypedResults.Ok(TenantView.From(tenant)); // nothing changes, so updated_at does not move
         }
-        tenant.Name = body.Name?.Trim() ?? tenant.Name;
-        tenant.Slug = body.Slug ?? tenant.Slug;
+        (tenant.Name, tenant.Slug, tenant.PlanId) = (name, slug, planId);
         tenant.UpdatedAt = time.GetUtcNow().UtcDateTime;
         try
         {
@@ -186,11 +190,12 @@ public static partial class TenantsApi
         ["plan_id"] = [$"plan_id is required: the default plan '{planId}' (Tenants:DefaultPlanId) is no operator rate plan."],
     });
 
-    static Validation Check(string? name, string? slug, bool creating) => new Validation()
-        .Require((!creating && name is null) || (DisplayNames.IsDisplayable(name) && name!.Length <= 200),
-            "name", $"name is required, 1 to 200 characters; it {DisplayNames.Rule}.")
-        .Require(creating ? slug is not null && SlugPattern().IsMatch(slug) : slug is null || SlugPattern().IsMatch(slug),
-            "slug", "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.");
+    const string NameRule = $"name is required, 1 to 200 characters; it {DisplayNames.Rule}.";
+    const string SlugRule = "slug is 2 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.";
+
+    static bool IsName(string? name) => DisplayNames.IsDisplayable(name) && name!.Length <= 200;
+
+    static bool IsSlug(string? slug) => slug is not null && SlugPattern().IsMatch(slug);
 
     /// <summary>Tenants that are not deleted: the only ones any route may see.</summary>
     static IQueryable<Tenant> Live(KeelDb db) => db.Tenants.Where(t => t.DeletedAt == null);

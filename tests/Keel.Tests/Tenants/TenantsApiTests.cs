@@ -163,6 +163,34 @@ public abstract class TenantsApiTests(KeelFixture fixture)
         Assert.Equal(tenant.Slug, (await (await fixture.Admin.GetAsync($"/v1/tenants/{tenant.Id}")).Json(HttpStatusCode.OK)).Str("slug"));
     }
 
+    [Theory]
+    [InlineData("{\"name\":null}", "name")]
+    [InlineData("{\"slug\":null}", "slug")]
+    public async Task Patch_NullNameOrSlug_IsValidationFailedNotLeftUnchanged(string body, string field)
+    {
+        var tenant = await fixture.NewTenantAsync();
+
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var problem = await (await fixture.Admin.PatchAsync($"/v1/tenants/{tenant.Id}", content)).Problem(HttpStatusCode.BadRequest, "validation.failed");
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
+    }
+
+    [Fact]
+    public async Task Patch_SameValuesOrEmptyBody_KeepsUpdatedAt()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var before = await (await fixture.Admin.GetAsync($"/v1/tenants/{tenant.Id}")).Json(HttpStatusCode.OK);
+
+        var empty = await (await fixture.Admin.PatchJson($"/v1/tenants/{tenant.Id}", new { })).Json(HttpStatusCode.OK);
+        var same = await (await fixture.Admin.PatchJson($"/v1/tenants/{tenant.Id}", new { name = before.Str("name"), slug = before.Str("slug") })).Json(HttpStatusCode.OK);
+        var renamed = await (await fixture.Admin.PatchJson($"/v1/tenants/{tenant.Id}", new { name = "Renamed" })).Json(HttpStatusCode.OK);
+
+        Assert.Equal(before.Str("updated_at"), empty.Str("updated_at"));
+        Assert.Equal(before.Str("updated_at"), same.Str("updated_at"));
+        Assert.NotEqual(before.Str("updated_at"), renamed.Str("updated_at"));
+    }
+
     [Fact]
     public async Task Delete_Tenant_RevokesAllItsKeysAtOnce()
     {
@@ -241,6 +269,7 @@ public abstract class TenantsApiTests(KeelFixture fixture)
         Assert.Single(ids); // its own owner key only
         Assert.DoesNotContain(key.Str("id"), ids);
     }
+
 }
 
 public sealed class TenantsApiTests_Sqlite(SqliteFixture f) : TenantsApiTests(f), IClassFixture<SqliteFixture>;

@@ -890,7 +890,7 @@ export interface components {
             updated_at: string;
         };
         ErrorView: {
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             /** Format: int32 */
             status: number;
             title: string;
@@ -1105,8 +1105,7 @@ export interface components {
             detail: string;
             /** Format: uri-reference */
             instance?: string;
-            /** @description The catalogued error code, such as `validation.failed`. */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             /** @description The messages about each field or query parameter, by name. */
             errors?: {
                 [key: string]: string[];
@@ -1116,6 +1115,11 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @description A catalogued error code (`GET /v1/errors`). Codes are never renamed; a newer Keel may add some, so a client must accept a code it does not know.
+         * @enum {string}
+         */
+        ProblemCode: "auth.missing_credentials" | "auth.invalid_credentials" | "auth.key_revoked" | "auth.key_expired" | "auth.forbidden" | "auth.role_escalation" | "validation.failed" | "validation.malformed_json" | "validation.invalid_type" | "validation.unknown_field" | "validation.body_required" | "validation.invalid_query" | "validation.unsupported_media_type" | "validation.body_too_large" | "validation.bad_request" | "validation.malformed_request" | "validation.uri_too_long" | "validation.headers_too_large" | "validation.request_timeout" | "validation.http_version_not_supported" | "resource.not_found" | "resource.route_not_found" | "resource.method_not_allowed" | "resource.conflict" | "resource.key_not_active" | "resource.last_owner" | "resource.successor_secret_gone" | "resource.limit_reached" | "webhooks.destination_forbidden" | "webhooks.payload_invalid" | "ratelimit.exceeded" | "ratelimit.unavailable" | "quota.exceeded" | "server.internal_error" | "server.secret_unreadable" | "server.unavailable";
         PublishEventRequest: {
             type: string;
             payload: boolean | number | string | Record<string, unknown> | unknown[];
@@ -1298,8 +1302,8 @@ export interface components {
             fail_open?: boolean;
         };
         UpdateTenantRequest: {
-            name?: null | string;
-            slug?: null | string;
+            name?: string;
+            slug?: string;
             plan_id?: null | string;
         };
         UsageListOfFailurePoint: {
@@ -6277,3 +6281,38 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const pathsV1KeysIdUsageGetParametersQueryGranularityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/keys/{id}/usage"]["get"]["parameters"]["query"]["granularity"]> = ["minute", "hour", "day"];
+export const pathsV1AnalyticsKeysGetParametersQueryOrder_byValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/analytics/keys"]["get"]["parameters"]["query"]["order_by"]> = ["requests", "failures"];
+export const pathsV1AnalyticsAuthFailuresGetParametersQueryGranularityValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/analytics/auth-failures"]["get"]["parameters"]["query"]["granularity"]> = ["minute", "hour", "day"];
+export const pathsV1KeysGetParametersQueryKindValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/keys"]["get"]["parameters"]["query"]["kind"]> = ["client", "management"];
+export const pathsV1DeliveriesGetParametersQueryStatusValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/deliveries"]["get"]["parameters"]["query"]["status"]> = ["pending", "succeeded", "dead"];
+export const pathsV1AnomaliesGetParametersQuerySeriesValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/anomalies"]["get"]["parameters"]["query"]["series"]> = ["key_traffic", "auth_failures"];
+export const anomalyViewSeriesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AnomalyView"]["series"]> = ["key_traffic", "auth_failures"];
+export const createEndpointRequestSignature_versionsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateEndpointRequest"]["signature_versions"]> = ["v1", "v2", "v1a"];
+export const createdKeyViewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreatedKeyView"]["kind"]> = ["client", "management"];
+export const createdKeyViewStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreatedKeyView"]["status"]> = ["active", "revoked", "expired"];
+export const deliveryViewStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["DeliveryView"]["status"]> = ["pending", "succeeded", "dead"];
+export const endpointViewSignature_versionsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EndpointView"]["signature_versions"]> = ["v1", "v2", "v1a"];
+export const endpointWithSecretViewSignature_versionsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EndpointWithSecretView"]["signature_versions"]> = ["v1", "v2", "v1a"];
+export const keyQuotaSpecPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyQuotaSpec"]["period"]> = ["day", "month"];
+export const keyQuotaViewPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyQuotaView"]["period"]> = ["day", "month"];
+export const keyViewKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyView"]["kind"]> = ["client", "management"];
+export const keyViewStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["KeyView"]["status"]> = ["active", "revoked", "expired"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["auth.missing_credentials", "auth.invalid_credentials", "auth.key_revoked", "auth.key_expired", "auth.forbidden", "auth.role_escalation", "validation.failed", "validation.malformed_json", "validation.invalid_type", "validation.unknown_field", "validation.body_required", "validation.invalid_query", "validation.unsupported_media_type", "validation.body_too_large", "validation.bad_request", "validation.malformed_request", "validation.uri_too_long", "validation.headers_too_large", "validation.request_timeout", "validation.http_version_not_supported", "resource.not_found", "resource.route_not_found", "resource.method_not_allowed", "resource.conflict", "resource.key_not_active", "resource.last_owner", "resource.successor_secret_gone", "resource.limit_reached", "webhooks.destination_forbidden", "webhooks.payload_invalid", "ratelimit.exceeded", "ratelimit.unavailable", "quota.exceeded", "server.internal_error", "server.secret_unreadable", "server.unavailable"];
+export const quotaSpecPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuotaSpec"]["period"]> = ["day", "month"];
+export const quotaUsageViewPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuotaUsageView"]["period"]> = ["day", "month"];
+export const quotaViewPeriodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["QuotaView"]["period"]> = ["day", "month"];
+export const ratePlanViewScopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RatePlanView"]["scope"]> = ["operator", "tenant"];
+export const refillSpecIntervalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RefillSpec"]["interval"]> = ["day", "month"];
+export const roleViewNameValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoleView"]["name"]> = ["owner", "admin", "developer", "auditor", "viewer"];
+export const updateEndpointRequestSignature_versionsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UpdateEndpointRequest"]["signature_versions"]> = ["v1", "v2", "v1a"];
+export const verifyResultCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["VerifyResult"]["code"]> = ["VALID", "NOT_FOUND", "REVOKED", "EXPIRED", "FORBIDDEN_SCOPE", "RATE_LIMITED", "QUOTA_EXCEEDED"];
+export const componentsHeadersIdempotentReplayedValues: ReadonlyArray<FlattenedDeepRequired<components>["headers"]["Idempotent-Replayed"]> = ["true"];
