@@ -156,6 +156,14 @@ internal sealed partial class DeliveryDispatcher(
             try
             {
                 await recorder.RecordAsync(batch, ct);
+                // Once written, a delivery put off to a known time is claimed at that time, not at the next poll.
+                foreach (var outcome in batch)
+                {
+                    if (outcome is { Kind: OutcomeKind.Deferred or OutcomeKind.Retry, NextAttemptAt: { } due })
+                    {
+                        signal.WakeAt(due);
+                    }
+                }
             }
             catch (Exception e)
             {

@@ -7,12 +7,20 @@ namespace Keel.Webhooks;
 /// <summary>
 /// Enforces <c>rate_limit_per_second</c> across every worker: a GCRA (the token bucket as one number,
 /// the "theoretical arrival time") kept in the endpoint's row and advanced by one conditional UPDATE,
-/// which the database serialises. Sends are spaced evenly (no burst), so no second ever holds more
-/// than the limit. A delivery over the limit is deferred, never counted as a failure.
+/// which the database serialises. Sends are spaced evenly (no burst). A send that comes a little after its
+/// slot keeps the schedule (the next slot is one interval after the missed one, up to <see cref="CatchUp"/>
+/// back) rather than pushing every later slot back by its delay, so a backlog drains at the rate asked for;
+/// no second holds more than one send over the limit. A delivery over the limit is deferred, never counted
+/// as a failure.
 /// </summary>
 internal sealed class EndpointRateLimiter(IServiceScopeFactory scopes)
 {
     const long Second = 1_000_000;
+    /// <summary>
+    /// How late a send may be and still keep its slot's schedule: an interval, at most 100 ms (in µs). A send
+    /// later than that is refused at its slot by the one before it, and goes to the back of the queue.
+    /// </summary>
+    const long CatchUp = 100_000;
     // Where this worker will put the next deferred delivery of an endpoint, so a refused burst is
     // spread one interval apart instead of coming back all at once.
     readonly ConcurrentDictionary<string, long> _nextSlot = new();
@@ -26,11 +34,12 @@ internal sealed class EndpointRateLimiter(IServiceScopeFactory scopes)
         }
         var interval = Second / rate;
         var nowUs = ToMicros(now);
+        var keepFrom = nowUs - Math.Min(interval, CatchUp);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
         var taken = await db.Endpoints
             .Where(e => e.TenantId == endpoint.TenantId && e.Id == endpoint.Id && e.RateTat <= nowUs)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.RateTat, e => (e.RateTat > nowUs ? e.RateTat : nowUs) + interval), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.RateTat, e => (e.RateTat > keepFrom ? e.RateTat : keepFrom) + interval), ct);
         if (taken == 1)
         {
             return null;
