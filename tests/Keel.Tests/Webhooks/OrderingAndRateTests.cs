@@ -35,12 +35,7 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
     public async Task RateLimitedEndpoint_NeverExceedsItsRate_AndDeferralsAreNotFailures()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        receiver.Respond = _ =>
-        {
-            arrivals.Enqueue(Stopwatch.GetTimestamp());
-            return new ReceiverResponse(200);
-        };
+        var arrivals = TimeArrivals(receiver);
         var tenant = await fixture.NewTenantAsync();
         const int rate = 5;
         await tenant.Owner.CreateEndpointAsync(receiver, new { rate_limit_per_second = rate });
@@ -70,12 +65,7 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
     public async Task RateLimitedEndpoint_WithABacklog_DeliversAtCloseToItsRate()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
-        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        receiver.Respond = _ =>
-        {
-            arrivals.Enqueue(Stopwatch.GetTimestamp());
-            return new ReceiverResponse(200);
-        };
+        var arrivals = TimeArrivals(receiver);
         var tenant = await fixture.NewTenantAsync();
         const int rate = 20, events = 40;
         await tenant.Owner.CreateEndpointAsync(receiver, new { rate_limit_per_second = rate });
@@ -92,6 +82,18 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
         {
             Assert.True(times[i + rate] - times[i] >= 0.75, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
         }
+    }
+
+    /// <summary>The receiver answers 200 and notes when each request came (Stopwatch timestamps).</summary>
+    static System.Collections.Concurrent.ConcurrentQueue<long> TimeArrivals(LoopbackReceiver receiver)
+    {
+        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        receiver.Respond = _ =>
+        {
+            arrivals.Enqueue(Stopwatch.GetTimestamp());
+            return new ReceiverResponse(200);
+        };
+        return arrivals;
     }
 }
 
