@@ -50,7 +50,8 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
         Assert.True(times[^1] >= 2.5, $"15 sends took {times[^1]:0.00} s");
         for (var i = 0; i + rate < times.Length; i++)
         {
-            Assert.True(times[i + rate] - times[i] >= 0.75, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
+            // 0.1 s of that second may go to a late send keeping its slot (EndpointRateLimiter.CatchUp).
+            Assert.True(times[i + rate] - times[i] >= 0.65, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
         }
         foreach (var id in ids)
         {
@@ -75,9 +76,9 @@ public abstract class OrderingAndRateTests(WebhookFixture fixture)
 
         var times = arrivals.Order().Select(t => Stopwatch.GetElapsedTime(arrivals.Min(), t).TotalSeconds).ToArray();
         // A put-off delivery is claimed when its slot comes, not at the next poll, which held any limit to about
-        // one delivery per poll (5/s here). The bound leaves room for a loaded machine; bench/ measures the rate.
+        // one delivery per poll (5/s here, 8/s is the bound). The bound leaves room for a loaded machine; bench/ measures the rate.
         var achieved = (events - 1) / times[^1];
-        Assert.True(achieved >= 0.5 * rate, $"{events} deliveries at {achieved:0.0}/s, limit {rate}/s; gaps (ms) {string.Join(' ', times.Zip(times.Skip(1), (a, b) => ((b - a) * 1000).ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        Assert.True(achieved >= 0.4 * rate, $"{events} deliveries at {achieved:0.0}/s, limit {rate}/s; gaps (ms) {string.Join(' ', times.Zip(times.Skip(1), (a, b) => ((b - a) * 1000).ToString("0", System.Globalization.CultureInfo.InvariantCulture)))}");
         for (var i = 0; i + rate < times.Length; i++)
         {
             Assert.True(times[i + rate] - times[i] >= 0.75, $"sends {i}..{i + rate} within {times[i + rate] - times[i]:0.00} s");
