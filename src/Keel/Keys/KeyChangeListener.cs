@@ -16,6 +16,7 @@ internal sealed partial class KeyChangeListener(
         bus.ViaRedis ? ListenRedisAsync(stoppingToken) : Task.CompletedTask,
         bus.ViaPostgres ? ListenPostgresAsync(stoppingToken) : Task.CompletedTask);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "The channel is retried after any failure; one escaping would stop the host.")]
     async Task ListenRedisAsync(CancellationToken ct)
     {
         var connection = await redis.GetAsync();
@@ -32,7 +33,9 @@ internal sealed partial class KeyChangeListener(
                 cache.Clear();
                 break;
             }
-            catch (RedisException e)
+            // Not only RedisException: a subscribe that got no answer in time is a TimeoutException, and
+            // any exception escaping a hosted service stops the whole host.
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 ChannelLost(logger, "redis", e);
                 await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
