@@ -17,8 +17,12 @@ public sealed class BenchRequest
     readonly byte[][] _mustContain;
     readonly Func<byte[], string?>? _check;
 
-    BenchRequest(string name, HttpMethod method, string path, string? bearer, byte[]? body, string[] mustContain, Func<byte[], string?>? check = null)
+    readonly int _status;
+
+    BenchRequest(string name, HttpMethod method, string path, string? bearer, byte[]? body, string[] mustContain, Func<byte[], string?>? check = null,
+        int status = 200)
     {
+        _status = status;
         Name = name;
         _method = method;
         _path = new Uri(path, UriKind.Relative);
@@ -45,6 +49,10 @@ public sealed class BenchRequest
     public static BenchRequest PostJson(string name, string path, string bearer, string json, params string[] mustContain) =>
         new(name, HttpMethod.Post, path, bearer, Encoding.UTF8.GetBytes(json), mustContain);
 
+    /// <summary>A POST of a JSON body with a bearer secret, whose answer must be 202 Accepted (a publish) and contain every one of <paramref name="mustContain"/>.</summary>
+    public static BenchRequest PostJsonAccepted(string name, string path, string bearer, string json, params string[] mustContain) =>
+        new(name, HttpMethod.Post, path, bearer, Encoding.UTF8.GetBytes(json), mustContain, status: 202);
+
     /// <summary>Sends the request and reads the whole answer; returns null when it is right, else what was wrong.</summary>
     public async Task<string?> SendAsync(HttpClient client, CancellationToken ct)
     {
@@ -62,7 +70,7 @@ public sealed class BenchRequest
         {
             using var response = await client.SendAsync(request, ct);
             var body = await response.Content.ReadAsByteArrayAsync(ct);
-            if ((int)response.StatusCode != 200)
+            if ((int)response.StatusCode != _status)
             {
                 return $"HTTP {(int)response.StatusCode}: {Snippet(body)}";
             }

@@ -34,8 +34,13 @@ public static class LoadGenerator
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
     }
 
+    public static Task<RunResult> ClosedLoopAsync(
+        HttpClient client, BenchRequest request, int workers, TimeSpan duration, CancellationToken ct) =>
+        ClosedLoopAsync(request.Name, () => request.SendAsync(client, ct), workers, duration, ct);
+
+    /// <summary>The closed loop for any request: <paramref name="send"/> returns null when the answer was right, else what was wrong.</summary>
     public static async Task<RunResult> ClosedLoopAsync(
-        HttpClient client, BenchRequest request, int workers, TimeSpan duration, CancellationToken ct)
+        string name, Func<Task<string?>> send, int workers, TimeSpan duration, CancellationToken ct)
     {
         var latency = new LatencyHistogram();
         var errors = new ErrorTally();
@@ -55,14 +60,14 @@ public static class LoadGenerator
                     {
                         break;
                     }
-                    var error = await request.SendAsync(client, ct);
+                    var error = await send();
                     latency.RecordTicks(sent, Stopwatch.GetTimestamp());
                     errors.Add(error);
                 }
             }, ct);
         }
         await Task.WhenAll(tasks);
-        return new RunResult(request.Name, latency.Count, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc);
+        return new RunResult(name, latency.Count, errors.Count, Stopwatch.GetElapsedTime(start), latency, errors.First, GcStats.Now() - gc);
     }
 
     public static Task<RunResult> OpenLoopAsync(

@@ -7,6 +7,7 @@ var root = new RootCommand("Keel benchmarks: each scenario measures Keel beside 
     VerifyScenario.Command(),
     PaginationScenario.Command(),
     StormScenario.Command(),
+    Keel.Bench.Publish.PublishScenario.Command(),
     RateLimitScenario.Command(),
     Keel.Bench.Nab.NabScenario.Command(),
     Keel.Bench.Anomalies.AnomalyCostScenario.Command(),

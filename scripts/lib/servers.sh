@@ -88,7 +88,8 @@ _keel_pg_tool() {
 
 # Install what a fresh machine may lack, with a single `apt-get update`.
 # PostgreSQL is normally preinstalled; Redis usually is not. With --clients, also Node.js (the OpenAPI
-# linters, the TypeScript client) and Go (the Go client), for scripts/lint-openapi and scripts/clients.
+# linters, the TypeScript client) and Go (the Go client), for scripts/lint-openapi and scripts/clients;
+# with --bench, wrk (the outside load generator of the benchmarks).
 keel_install_missing() {
   local -
   set +e +o pipefail # `local -` restores the caller's options on return
@@ -100,6 +101,7 @@ keel_install_missing() {
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
     command -v go >/dev/null 2>&1 || pkgs+=(golang-go)
   fi
+  [[ ${1:-} == --bench ]] && { command -v wrk >/dev/null 2>&1 || pkgs+=(wrk); }
   ((${#pkgs[@]})) || return 0
   if [[ ${EUID:-$(id -u)} -ne 0 ]]; then
     _keel_log "missing ${pkgs[*]} and not root: install them with apt-get first"
@@ -185,14 +187,17 @@ keel_start_postgres() {
     }
   fi
 
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ ${KEEL_PG_DURABLE:-} == 1 ]] && durability=
   # The port is free when chosen but another process may take it before
   # postgres binds it, so retry with a new port a few times.
   for attempt in 1 2 3; do
     port=$(keel_free_port) || return 1
     # pg_ctl starts postgres in the background with a log file and waits (-w)
-    # until it accepts connections. Durability is switched off: tests only.
+    # until it accepts connections. Durability is switched off for tests;
+    # KEEL_PG_DURABLE=1 keeps PostgreSQL's defaults (benchmarks of the outbox).
     if _keel_as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 30 -s start \
-      -o "-h 127.0.0.1 -p $port -k '$sock' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      -o "-h 127.0.0.1 -p $port -k '$sock' $durability -c max_connections=300" \
       >>"$pgdir/pg_ctl.log" 2>&1; then
       break
     fi
