@@ -19,4 +19,9 @@ internal static class Machine
     /// <summary>The 1, 5 and 15 minute load averages: on a shared machine, how busy it was besides us.</summary>
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>The executable <paramref name="name"/> in the first folder of PATH that has it, or null.</summary>
+    public static string? OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 }

@@ -43,7 +43,7 @@ public sealed record RateLimitSettings(
     {
         var server = RedisServerPath(parse.GetValue(RedisServerOption));
         var besideServer = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(server)) ?? "", "redis-benchmark");
-        var benchmark = parse.GetValue(RedisBenchmarkOption) ?? (File.Exists(besideServer) ? besideServer : OnPath("redis-benchmark") ?? "redis-benchmark");
+        var benchmark = parse.GetValue(RedisBenchmarkOption) ?? (File.Exists(besideServer) ? besideServer : Machine.OnPath("redis-benchmark") ?? "redis-benchmark");
         return new RateLimitSettings(TimeSpan.FromSeconds(parse.GetValue(DurationOption)), parse.GetValue(ConcurrencyOption), parse.GetValue(ThreadsOption),
             parse.GetValue(KeysOption), parse.GetValue(RequestsOption), parse.GetValue(RepeatOption), TimeSpan.FromSeconds(parse.GetValue(WarmupOption)),
             server, benchmark);
@@ -51,9 +51,5 @@ public sealed record RateLimitSettings(
 
     /// <summary>The redis-server binary to start: <paramref name="given"/>, else <c>$KEEL_REDIS_SERVER</c>, else the one on PATH.</summary>
     public static string RedisServerPath(string? given) =>
-        given ?? Environment.GetEnvironmentVariable(RedisServerVariable) ?? OnPath("redis-server") ?? "redis-server";
-
-    static string? OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+        given ?? Environment.GetEnvironmentVariable(RedisServerVariable) ?? Machine.OnPath("redis-server") ?? "redis-server";
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Bench;
@@ -67,19 +66,10 @@ public sealed class StormScenario
         {
             var connectionString = database?.ConnectionString ?? $"Data Source={Path.Combine(sqliteDirectory!, "keel.db")}";
             await using var receivers = await WebhookReceivers.StartAsync(s.Endpoints, ct);
-            var settings = new Dictionary<string, string?>
-            {
-                ["Keel:Role"] = "all",
-                ["Storage:Provider"] = s.Provider,
-                ["Storage:ConnectionString"] = connectionString,
-                ["Webhooks:AllowHttp"] = "true",
-                ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
-                // The receivers stand in for public ones, whose answers are read and stored.
-                ["Webhooks:StoreResponsesFromAllowedNetworks"] = "true",
-                ["Webhooks:MaxConcurrency"] = s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                // A key of this run only: no master key file is written anywhere.
-                ["Keel:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            };
+            var settings = WebhookReceivers.KeelSettings(s.Provider, connectionString);
+            // The receivers stand in for public ones, whose answers are read and stored.
+            settings["Webhooks:StoreResponsesFromAllowedNetworks"] = "true";
+            settings["Webhooks:MaxConcurrency"] = s.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture);
             using var commands = s.KeelProcess ? null : new DbCommandCounter();
             await using var inProcess = s.KeelProcess ? null : await KeelServer.StartAsync(settings, ct);
             await using var ownProcess = s.KeelProcess ? await KeelProcess.StartAsync(settings, ct) : null;

@@ -27,6 +27,20 @@ public sealed class WebhookReceivers : IAsyncDisposable
     /// <summary>Receiver i's URL, as an endpoint is registered with.</summary>
     public IReadOnlyList<Uri> Urls { get; }
 
+    /// <summary>
+    /// The settings of a Keel that delivers to these receivers: role <c>all</c> (dispatcher running), the given storage,
+    /// plain http to loopback allowed, and a master key of this run only (no key file is written anywhere).
+    /// </summary>
+    public static Dictionary<string, string?> KeelSettings(string provider, string connectionString) => new()
+    {
+        ["Keel:Role"] = "all",
+        ["Storage:Provider"] = provider,
+        ["Storage:ConnectionString"] = connectionString,
+        ["Webhooks:AllowHttp"] = "true",
+        ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
+        ["Keel:MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    };
+
     /// <summary>Requests logged since the last <see cref="TakeLog"/>.</summary>
     public int Count => Volatile.Read(ref _log).Count;
 

@@ -14,20 +14,7 @@ public sealed record OutsideResult(double RequestsPerSecond, TimeSpan P50, TimeS
 public static partial class OutsideLoad
 {
     /// <summary><paramref name="configured"/> when given ("none" for no outside run), else <c>wrk</c> on PATH, else null.</summary>
-    public static string? Find(string? configured)
-    {
-        if (configured is "none")
-        {
-            return null;
-        }
-        if (configured is not null)
-        {
-            return configured;
-        }
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "wrk")).FirstOrDefault(File.Exists);
-        return path;
-    }
+    public static string? Find(string? configured) => configured is "none" ? null : configured ?? Machine.OnPath("wrk");
 
     /// <summary>Runs <c>wrk</c> against <paramref name="url"/>: a POST of <paramref name="json"/> with <paramref name="bearer"/> when given, else a GET.</summary>
     public static async Task<OutsideResult> RunAsync(string wrk, Uri url, string? bearer, string? json, int connections, TimeSpan duration, CancellationToken ct)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
 namespace Keel.Bench.Publish;
@@ -42,15 +41,7 @@ public static class PublishScenario
         {
             var connectionString = database?.ConnectionString ?? $"Data Source={Path.Combine(sqliteDirectory!, "keel.db")}";
             await using var receivers = await WebhookReceivers.StartAsync(Math.Max(1, s.Endpoints), ct);
-            await using var keel = await KeelProcess.StartAsync(new Dictionary<string, string?>
-            {
-                ["Keel:Role"] = "all",
-                ["Storage:Provider"] = s.Provider,
-                ["Storage:ConnectionString"] = connectionString,
-                ["Webhooks:AllowHttp"] = "true",
-                ["Webhooks:AllowedNetworks:0"] = "127.0.0.0/8",
-                ["Keel:MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            }, ct);
+            await using var keel = await KeelProcess.StartAsync(WebhookReceivers.KeelSettings(s.Provider, connectionString), ct);
             using var client = LoadGenerator.CreateClient(keel.BaseAddress);
             var managementKey = await KeelApi.CreateTenantAsync(client, "publish", ct);
             for (var i = 0; i < s.Endpoints; i++)
