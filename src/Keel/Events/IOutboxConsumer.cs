@@ -8,8 +8,8 @@ namespace Keel.Events;
 /// </summary>
 public interface IOutboxConsumer
 {
-    /// <summary>Adds this consumer's rows for <paramref name="ev"/> to the caller's unit of work; returns how many.</summary>
-    Task<int> StageAsync(KeelDb db, OutboxEvent ev, CancellationToken ct);
+    /// <summary>Adds this consumer's rows for <paramref name="events"/> to the caller's unit of work; returns how many.</summary>
+    Task<int> StageAsync(KeelDb db, IReadOnlyList<OutboxEvent> events, CancellationToken ct);
 
     /// <summary>After a commit that staged work: look now rather than at the next poll.</summary>
     void Wake(KeelDb db);

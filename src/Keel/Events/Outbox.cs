@@ -21,22 +21,30 @@ public sealed class Outbox(TimeProvider time, IEnumerable<IOutboxConsumer> consu
 
     public async Task<StagedEvent> StageAsync(KeelDb db, string tenantId, string type, string payloadJson, string? idempotencyKey, CancellationToken ct)
     {
-        var ev = new OutboxEvent
+        var (events, deliveries) = await StageAsync(db, [new NewEvent(tenantId, type, payloadJson, idempotencyKey)], ct);
+        return new StagedEvent(events[0], deliveries);
+    }
+
+    /// <summary>Stages many events (of any tenants) at once: each consumer looks up what it needs once for all of them.</summary>
+    public async Task<(IReadOnlyList<OutboxEvent> Events, int Deliveries)> StageAsync(KeelDb db, IReadOnlyList<NewEvent> events, CancellationToken ct)
+    {
+        var createdAt = Microseconds(time.GetUtcNow().UtcDateTime);
+        var staged = events.Select(e => new OutboxEvent
         {
             Id = Ids.New("msg"),
-            TenantId = tenantId,
-            Type = type,
-            Payload = payloadJson,
-            IdempotencyKey = idempotencyKey,
-            CreatedAt = Microseconds(time.GetUtcNow().UtcDateTime),
-        };
-        db.Events.Add(ev);
+            TenantId = e.TenantId,
+            Type = e.Type,
+            Payload = e.PayloadJson,
+            IdempotencyKey = e.IdempotencyKey,
+            CreatedAt = createdAt,
+        }).ToArray();
+        db.Events.AddRange(staged);
         var work = 0;
         foreach (var consumer in _consumers)
         {
-            work += await consumer.StageAsync(db, ev, ct);
+            work += await consumer.StageAsync(db, staged, ct);
         }
-        return new StagedEvent(ev, work);
+        return (staged, work);
     }
 
     /// <summary>After the commit: wakes every consumer, on this node and, where the consumer can, on the others.</summary>
@@ -60,6 +68,9 @@ public sealed class Outbox(TimeProvider time, IEnumerable<IOutboxConsumer> consu
     /// <summary>PostgreSQL keeps microseconds: the time the API answers with is the time it will read back.</summary>
     static DateTime Microseconds(DateTime t) => new(t.Ticks - t.Ticks % 10, DateTimeKind.Utc);
 }
+
+/// <summary>An event to stage: its tenant, type, payload JSON and idempotency key, if any.</summary>
+public sealed record NewEvent(string TenantId, string Type, string PayloadJson, string? IdempotencyKey);
 
 /// <summary>A staged event and how many rows its consumers staged with it (webhook deliveries).</summary>
 public sealed record StagedEvent(OutboxEvent Event, int Deliveries);

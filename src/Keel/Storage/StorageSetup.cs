@@ -37,7 +37,22 @@ public static class StorageSetup
     }
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder o, StorageOptions storage) =>
-        o.UseNpgsql(storage.EffectiveConnectionString).UseSnakeCaseNamingConvention();
+        o.UseNpgsql(WithAutoPrepare(storage.EffectiveConnectionString)).UseSnakeCaseNamingConvention();
+
+    /// <summary>
+    /// Npgsql prepares no statement unless told to; Keel runs a few queries over and over, and preparing them spares
+    /// PostgreSQL planning each one (docs/benchmarks.md, Publish). A connection string that sets <c>Max Auto Prepare</c>
+    /// keeps its value (0 for a pooler that cannot keep prepared statements).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 64 }.ConnectionString;
+    }
 
     /// <summary>Applies migrations (`keel migrate`, and at start unless Storage:MigrateOnStart is false).</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)

@@ -4,10 +4,10 @@ using Keel.Events;
 using Keel.Http;
 using Keel.Storage;
 using Keel.Tenants;
+using Keel.Webhooks.Publishing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Keel.Webhooks;
 
@@ -43,7 +43,7 @@ public static class EventsApi
 
     static async Task<Results<Accepted<EventView>, ProblemHttpResult>> PublishEvent(
         PublishEventRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader, HttpContext http,
-        TenantDb tenant, Outbox outbox, EventSchemas schemas, TimeProvider time, IOptions<WebhooksOptions> options, CancellationToken ct)
+        TenantDb tenant, PublishQueue queue, CancellationToken ct)
     {
         var key = body.IdempotencyKey ?? idempotencyHeader;
         var check = new Validation()
@@ -60,50 +60,13 @@ public static class EventsApi
         {
             return check.Problem();
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        if (key is not null && await FindByIdempotencyKeyAsync(tenant, key, now - options.Value.IdempotencyWindow, ct) is { } first)
+        var outcome = await queue.PublishAsync(new PendingPublish(tenant.TenantId, body.Type!, body.Payload!.Value, payloadText!, key), ct);
+        if (outcome.Violations.Count > 0)
         {
-            return Replayed(http, first);
+            return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
+                new Dictionary<string, string[]> { ["payload"] = [.. outcome.Violations] });
         }
-        if (await tenant.EventTypes.AsNoTracking().Where(t => t.Name == body.Type).Select(t => t.Schema).SingleOrDefaultAsync(ct) is { } schema)
-        {
-            var violations = schemas.Check(tenant.TenantId, body.Type!, schema, body.Payload!.Value);
-            if (violations.Count > 0)
-            {
-                return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
-                    new Dictionary<string, string[]> { ["payload"] = [.. violations] });
-            }
-        }
-        var staged = await outbox.StageAsync(tenant.Db, tenant.TenantId, body.Type!, payloadText!, key, ct);
-        try
-        {
-            await tenant.Db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (key is not null && DbErrors.IsUniqueViolation(e))
-        {
-            // Two requests with one key raced and the other committed first: answer with its event.
-            tenant.Db.ChangeTracker.Clear();
-            if (await FindByIdempotencyKeyAsync(tenant, key, DateTime.MinValue, ct) is { } winner)
-            {
-                return Replayed(http, winner);
-            }
-            throw;
-        }
-        outbox.Wake(tenant.Db);
-        return TypedResults.Accepted($"/v1/events/{staged.Event.Id}", EventView.From(staged.Event));
-    }
-
-    /// <summary>The event that holds the key, if it is young enough; an older holder gives the key up.</summary>
-    static async Task<OutboxEvent?> FindByIdempotencyKeyAsync(TenantDb tenant, string key, DateTime notBefore, CancellationToken ct)
-    {
-        var holder = await tenant.Events.AsNoTracking().SingleOrDefaultAsync(e => e.IdempotencyKey == key, ct);
-        if (holder is null || holder.CreatedAt >= notBefore)
-        {
-            return holder;
-        }
-        await tenant.Events.Where(e => e.Id == holder.Id && e.IdempotencyKey == key)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.IdempotencyKey, (string?)null), ct);
-        return null;
+        return outcome.Replayed ? Replayed(http, outcome.Event!) : TypedResults.Accepted($"/v1/events/{outcome.Event!.Id}", EventView.From(outcome.Event));
     }
 
     static Accepted<EventView> Replayed(HttpContext http, OutboxEvent first)

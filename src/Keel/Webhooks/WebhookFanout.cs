@@ -11,26 +11,33 @@ namespace Keel.Webhooks;
 /// </summary>
 internal sealed class WebhookFanout(DispatchSignal signal) : IOutboxConsumer
 {
-    public async Task<int> StageAsync(KeelDb db, OutboxEvent ev, CancellationToken ct)
+    public async Task<int> StageAsync(KeelDb db, IReadOnlyList<OutboxEvent> events, CancellationToken ct)
     {
-        var endpoints = await db.Endpoints.AsNoTracking()
-            .Where(e => e.TenantId == ev.TenantId && e.DisabledAt == null)
-            .Select(e => new { e.Id, e.EventTypes })
-            .ToListAsync(ct);
+        var tenants = events.Select(e => e.TenantId).Distinct().ToArray();
+        var endpoints = tenants.Length == 1
+            ? db.Endpoints.Where(e => e.TenantId == tenants[0])
+            : db.Endpoints.Where(e => tenants.Contains(e.TenantId));
+        var byTenant = (await endpoints.AsNoTracking().Where(e => e.DisabledAt == null)
+                .Select(e => new { e.TenantId, e.Id, e.EventTypes })
+                .ToListAsync(ct))
+            .ToLookup(e => e.TenantId);
         var count = 0;
-        foreach (var endpoint in endpoints.Where(e => EventTypeNames.Matches(e.EventTypes, ev.Type)))
+        foreach (var ev in events)
         {
-            db.Deliveries.Add(new Delivery
+            foreach (var endpoint in byTenant[ev.TenantId].Where(e => EventTypeNames.Matches(e.EventTypes, ev.Type)))
             {
-                Id = Ids.New("dlv"),
-                TenantId = ev.TenantId,
-                EventId = ev.Id,
-                EndpointId = endpoint.Id,
-                EventType = ev.Type,
-                NextAttemptAt = ev.CreatedAt,
-                CreatedAt = ev.CreatedAt,
-            });
-            count++;
+                db.Deliveries.Add(new Delivery
+                {
+                    Id = Ids.New("dlv"),
+                    TenantId = ev.TenantId,
+                    EventId = ev.Id,
+                    EndpointId = endpoint.Id,
+                    EventType = ev.Type,
+                    NextAttemptAt = ev.CreatedAt,
+                    CreatedAt = ev.CreatedAt,
+                });
+                count++;
+            }
         }
         return count;
     }

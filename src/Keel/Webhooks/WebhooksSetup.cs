@@ -19,6 +19,9 @@ public static class WebhooksSetup
         builder.Services.AddSingleton<DispatchSignal>();
         builder.Services.AddSingleton<IOutboxConsumer, WebhookFanout>();
         builder.Services.AddSingleton<EventSchemas>();
+        builder.Services.AddSingleton<Publishing.PublishBatch>();
+        builder.Services.AddSingleton<Publishing.PublishQueue>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Publishing.PublishQueue>());
         builder.Services.AddSingleton<SecretKeeper>();
         builder.Services.AddSingleton<Tenants.ITenantLifecycle, EndpointsOfTenant>();
         builder.Services.AddSingleton<SecretRotation>();

@@ -1,0 +1,187 @@
+using Keel.Events;
+using Keel.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Keel.Webhooks.Publishing;
+
+/// <summary>
+/// Writes publishes of any tenants in one transaction: one query for the idempotency keys they hold, one for their
+/// types' schemas, one for the subscribed endpoints, then every event and delivery in one commit. A publish is
+/// answered only after that commit. Each tenant's rows are looked up by its own id, as in <see cref="TenantDb"/>.
+/// </summary>
+internal sealed class PublishBatch(
+    IServiceScopeFactory scopes, Outbox outbox, EventSchemas schemas, TimeProvider time, IOptions<WebhooksOptions> options)
+{
+    /// <summary>Answers every publish of <paramref name="batch"/>, with an outcome or an exception; never throws.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "Every failure goes to the publishes it concerns.")]
+    public async Task WriteAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    {
+        if (batch.Count == 1)
+        {
+            await WriteAloneAsync(batch[0], ct);
+            return;
+        }
+        try
+        {
+            await WriteTogetherAsync(batch, ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // One publish can spoil the transaction (a key another writer committed first, text the database
+            // refuses): each alone, so only that one fails.
+            foreach (var publish in batch)
+            {
+                await WriteAloneAsync(publish, ct);
+            }
+        }
+        catch (Exception e)
+        {
+            FailAll(batch, e);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "The failure is the publish's answer.")]
+    async Task WriteAloneAsync(PendingPublish publish, CancellationToken ct)
+    {
+        try
+        {
+            await WriteTogetherAsync([publish], ct);
+        }
+        catch (DbUpdateException e) when (publish.IdempotencyKey is { } key && e.IsUniqueViolation())
+        {
+            // Two publishes with one key raced and the other committed first: answer with its event.
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+                var winner = await db.Events.AsNoTracking().SingleOrDefaultAsync(x => x.TenantId == publish.TenantId && x.IdempotencyKey == key, ct);
+                if (winner is null)
+                {
+                    publish.Fail(e);
+                }
+                else
+                {
+                    publish.Complete(PublishOutcome.Replay(winner));
+                }
+            }
+            catch (Exception again)
+            {
+                publish.Fail(again);
+            }
+        }
+        catch (Exception e)
+        {
+            publish.Fail(e);
+        }
+    }
+
+    async Task WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+        var tenants = batch.Select(p => p.TenantId).Distinct().ToArray();
+        var holders = await HoldersAsync(db, batch, tenants, ct);
+        var schemaOf = await SchemasAsync(db, batch, tenants, ct);
+
+        var outcomes = new PublishOutcome?[batch.Count];
+        var sameAs = new int?[batch.Count];
+        var claimed = new Dictionary<(string, string), int>();
+        var fresh = new List<int>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var p = batch[i];
+            if (p.IdempotencyKey is { } key)
+            {
+                if (holders.TryGetValue((p.TenantId, key), out var holder))
+                {
+                    outcomes[i] = PublishOutcome.Replay(holder);
+                    continue;
+                }
+                if (claimed.TryGetValue((p.TenantId, key), out var first))
+                {
+                    sameAs[i] = first;
+                    continue;
+                }
+            }
+            if (schemaOf.TryGetValue((p.TenantId, p.Type), out var schema)
+                && schemas.Check(p.TenantId, p.Type, schema, p.Payload) is { Count: > 0 } violations)
+            {
+                outcomes[i] = PublishOutcome.Invalid(violations);
+                continue;
+            }
+            if (p.IdempotencyKey is { } claim)
+            {
+                claimed[(p.TenantId, claim)] = i;
+            }
+            fresh.Add(i);
+        }
+
+        var written = new Dictionary<int, OutboxEvent>();
+        if (fresh.Count > 0)
+        {
+            var (events, deliveries) = await outbox.StageAsync(db,
+                [.. fresh.Select(i => new NewEvent(batch[i].TenantId, batch[i].Type, batch[i].PayloadJson, batch[i].IdempotencyKey))], ct);
+            await db.SaveChangesAsync(ct);
+            if (deliveries > 0)
+            {
+                outbox.Wake(db);
+            }
+            for (var n = 0; n < fresh.Count; n++)
+            {
+                written[fresh[n]] = events[n];
+            }
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Complete(outcomes[i]
+                ?? (sameAs[i] is { } first ? PublishOutcome.Replay(written[first]) : PublishOutcome.Written(written[i])));
+        }
+    }
+
+    /// <summary>
+    /// The events that hold the batch's idempotency keys, by tenant and key. A holder older than the window gives its
+    /// key up (the key is cleared, so the new publish can take it).
+    /// </summary>
+    async Task<Dictionary<(string, string), OutboxEvent>> HoldersAsync(KeelDb db, IReadOnlyList<PendingPublish> batch, string[] tenants, CancellationToken ct)
+    {
+        var keys = batch.Where(p => p.IdempotencyKey is not null).Select(p => p.IdempotencyKey!).Distinct().ToArray();
+        var holders = new Dictionary<(string, string), OutboxEvent>();
+        if (keys.Length == 0)
+        {
+            return holders;
+        }
+        var notBefore = time.GetUtcNow().UtcDateTime - options.Value.IdempotencyWindow;
+        var found = await db.Events.AsNoTracking().Where(e => tenants.Contains(e.TenantId) && keys.Contains(e.IdempotencyKey!)).ToListAsync(ct);
+        foreach (var holder in found)
+        {
+            if (holder.CreatedAt >= notBefore)
+            {
+                holders[(holder.TenantId, holder.IdempotencyKey!)] = holder;
+                continue;
+            }
+            await db.Events.Where(e => e.TenantId == holder.TenantId && e.Id == holder.Id && e.IdempotencyKey == holder.IdempotencyKey)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.IdempotencyKey, (string?)null), ct);
+        }
+        return holders;
+    }
+
+    /// <summary>The schemas of the batch's event types that have one, by tenant and type.</summary>
+    static async Task<Dictionary<(string, string), string>> SchemasAsync(KeelDb db, IReadOnlyList<PendingPublish> batch, string[] tenants, CancellationToken ct)
+    {
+        var types = batch.Select(p => p.Type).Distinct().ToArray();
+        var rows = await db.EventTypes.AsNoTracking()
+            .Where(t => tenants.Contains(t.TenantId) && types.Contains(t.Name) && t.Schema != null)
+            .Select(t => new { t.TenantId, t.Name, t.Schema })
+            .ToListAsync(ct);
+        return rows.ToDictionary(r => (r.TenantId, r.Name), r => r.Schema!);
+    }
+
+    static void FailAll(IReadOnlyList<PendingPublish> batch, Exception e)
+    {
+        foreach (var publish in batch)
+        {
+            publish.Fail(e);
+        }
+    }
+}
