@@ -145,15 +145,17 @@ internal sealed class PublishBatch(
     /// </summary>
     async Task<Dictionary<(string, string), OutboxEvent>> HoldersAsync(KeelDb db, IReadOnlyList<PendingPublish> batch, string[] tenants, CancellationToken ct)
     {
-        var keys = batch.Where(p => p.IdempotencyKey is not null).Select(p => p.IdempotencyKey!).Distinct().ToArray();
+        var asked = batch.Where(p => p.IdempotencyKey is not null).Select(p => (p.TenantId, p.IdempotencyKey!)).ToHashSet();
         var holders = new Dictionary<(string, string), OutboxEvent>();
-        if (keys.Length == 0)
+        if (asked.Count == 0)
         {
             return holders;
         }
+        var keys = asked.Select(a => a.Item2).Distinct().ToArray();
         var notBefore = time.GetUtcNow().UtcDateTime - options.Value.IdempotencyWindow;
         var found = await db.Events.AsNoTracking().Where(e => tenants.Contains(e.TenantId) && keys.Contains(e.IdempotencyKey!)).ToListAsync(ct);
-        foreach (var holder in found)
+        // The query matches every tenant with every key; only the pairs asked for count.
+        foreach (var holder in found.Where(h => asked.Contains((h.TenantId, h.IdempotencyKey!))))
         {
             if (holder.CreatedAt >= notBefore)
             {

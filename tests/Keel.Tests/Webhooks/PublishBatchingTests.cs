@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text.Json;
+using Keel.Tests.Infrastructure;
+using Keel.Webhooks.Publishing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Keel.Tests.Webhooks;
+
+/// <summary>
+/// Publishes of several tenants written in one transaction: each still gets its own answer (its event, the replay of
+/// the event holding its idempotency key, or its schema's violations), and each tenant's events reach only its own
+/// endpoints.
+/// </summary>
+public abstract class PublishBatchingTests(WebhookFixture fixture)
+{
+    static readonly object Schema = new
+    {
+        type = "object",
+        required = new[] { "amount" },
+        properties = new { amount = new { type = "integer" } },
+    };
+
+    [Fact]
+    public async Task OneBatch_MixedTenantsKeysAndSchemas_EachPublishGetsItsOwnAnswer()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (a, b) = await TwoTenantsAsync(receiver);
+        var held = await a.Owner.PublishAsync("invoice.paid", new { amount = 1 }, "held");
+
+        var batch = new List<PendingPublish>
+        {
+            Pending(a, "{\"amount\":2}", "k"),
+            Pending(a, "{\"amount\":3}", "k"), // the same key in the same batch: the first one's event
+            Pending(b, "{\"amount\":\"ten\"}", "k"), // tenant b: the same key is its own, and its type has no schema
+            Pending(a, "{\"amount\":\"ten\"}", null),
+            Pending(a, "{\"amount\":4}", "held"), // a key committed before: that event
+            Pending(b, "{\"amount\":5}", "held"), // the key is a's, not b's
+            Pending(a, "{\"amount\":6}", null),
+        };
+        await fixture.Node.Services.GetRequiredService<PublishBatch>().WriteAsync(batch, CancellationToken.None);
+        var outcomes = await Task.WhenAll(batch.Select(p => p.Outcome));
+
+        Assert.Equal(outcomes[0].Event!.Id, outcomes[1].Event!.Id);
+        Assert.False(outcomes[0].Replayed);
+        Assert.True(outcomes[1].Replayed);
+        Assert.Equal(b.Id, outcomes[2].Event!.TenantId);
+        Assert.NotEqual(outcomes[0].Event!.Id, outcomes[2].Event!.Id);
+        Assert.Null(outcomes[3].Event);
+        Assert.Contains("/amount", Assert.Single(outcomes[3].Violations), StringComparison.Ordinal);
+        Assert.Equal(held.Str("id"), outcomes[4].Event!.Id);
+        Assert.True(outcomes[4].Replayed);
+        Assert.False(outcomes[5].Replayed);
+        Assert.Equal(b.Id, outcomes[5].Event!.TenantId);
+        Assert.False(outcomes[6].Replayed);
+
+        // a has two endpoints and b one: every new event got a delivery on each endpoint of its own tenant only.
+        string[] aEvents = [held.Str("id"), outcomes[0].Event!.Id, outcomes[6].Event!.Id];
+        string[] bEvents = [outcomes[2].Event!.Id, outcomes[5].Event!.Id];
+        Assert.Equal([.. aEvents.Order(StringComparer.Ordinal)], (await EventIdsAsync(a)).Order(StringComparer.Ordinal));
+        Assert.Equal([.. bEvents.Order(StringComparer.Ordinal)], (await EventIdsAsync(b)).Order(StringComparer.Ordinal));
+        foreach (var id in aEvents)
+        {
+            Assert.Equal(2, (await a.Owner.DeliveriesOfAsync(id)).Length);
+        }
+        foreach (var id in bEvents)
+        {
+            Assert.Single(await b.Owner.DeliveriesOfAsync(id));
+            await (await a.Owner.GetAsync($"/v1/events/{id}")).Problem(HttpStatusCode.NotFound, "resource.not_found");
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentPublishes_OfTwoTenants_EachAnsweredAsIfAlone()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (a, b) = await TwoTenantsAsync(receiver);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 60).Select(async i =>
+        {
+            var tenant = i % 2 == 0 ? a : b;
+            object payload = i % 3 == 0 ? new { amount = "ten" } : new { amount = i };
+            var key = i % 5 <= 1 ? "shared" : null; // both tenants, valid and invalid payloads
+            var response = await tenant.Owner.PostJson("/v1/events", key is null
+                ? new { type = "invoice.paid", payload }
+                : new { type = "invoice.paid", payload, idempotency_key = key });
+            return (Tenant: tenant, Invalid: tenant == a && i % 3 == 0, Key: key, Response: response);
+        }));
+
+        var accepted = new Dictionary<TestTenant, List<(string Id, string? Key)>> { [a] = [], [b] = [] };
+        foreach (var (tenant, invalid, key, response) in answers)
+        {
+            if (invalid && key is null)
+            {
+                await response.Problem(HttpStatusCode.BadRequest, "webhooks.payload_invalid");
+                continue;
+            }
+            if (invalid)
+            {
+                // A keyed publish whose payload is invalid is refused, unless a valid one took the key first.
+                if (response.StatusCode == HttpStatusCode.BadRequest)
+                {
+                    await response.Problem(HttpStatusCode.BadRequest, "webhooks.payload_invalid");
+                    continue;
+                }
+            }
+            accepted[tenant].Add(((await response.Json(HttpStatusCode.Accepted)).Str("id"), key));
+        }
+        foreach (var tenant in new[] { a, b })
+        {
+            var shared = accepted[tenant].Where(x => x.Key is not null).Select(x => x.Id).Distinct().ToArray();
+            Assert.True(shared.Length <= 1, $"one event holds the key 'shared' of {tenant.Slug}, not {shared.Length}");
+            var stored = await EventIdsAsync(tenant);
+            Assert.Equal(accepted[tenant].Select(x => x.Id).Distinct().Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
+            var endpoints = tenant == a ? 2 : 1;
+            foreach (var id in stored)
+            {
+                Assert.Equal(endpoints, (await tenant.Owner.DeliveriesOfAsync(id)).Length);
+            }
+        }
+    }
+
+    /// <summary>Tenant a: type invoice.paid with a schema, two endpoints. Tenant b: the same type without a schema, one endpoint.</summary>
+    async Task<(TestTenant A, TestTenant B)> TwoTenantsAsync(LoopbackReceiver receiver)
+    {
+        var a = await fixture.NewTenantAsync();
+        var b = await fixture.NewTenantAsync();
+        await (await a.Owner.PostJson("/v1/event-types", new { name = "invoice.paid", schema = Schema })).Json(HttpStatusCode.Created);
+        await (await b.Owner.PostJson("/v1/event-types", new { name = "invoice.paid" })).Json(HttpStatusCode.Created);
+        await a.Owner.CreateEndpointAsync(receiver, path: "a1");
+        await a.Owner.CreateEndpointAsync(receiver, path: "a2");
+        await b.Owner.CreateEndpointAsync(receiver, path: "b1");
+        return (a, b);
+    }
+
+    static PendingPublish Pending(TestTenant tenant, string payload, string? key) =>
+        new(tenant.Id, "invoice.paid", JsonDocument.Parse(payload).RootElement.Clone(), payload, key);
+
+    static async Task<string[]> EventIdsAsync(TestTenant tenant) =>
+        (await (await tenant.Owner.GetAsync("/v1/events?limit=100")).Json(HttpStatusCode.OK)).Ids();
+}
+
+public sealed class PublishBatchingTests_Sqlite(WebhookSqliteFixture f) : PublishBatchingTests(f), IClassFixture<WebhookSqliteFixture>;
+
+public sealed class PublishBatchingTests_Postgres(WebhookPostgresFixture f) : PublishBatchingTests(f), IClassFixture<WebhookPostgresFixture>;
