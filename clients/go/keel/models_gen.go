@@ -503,6 +503,24 @@ type PublishEventRequest struct {
 	IdempotencyKey Nullable[string] `json:"idempotency_key,omitempty"`
 }
 
+type PublishEventsRequest struct {
+	Events []PublishEventRequest `json:"events"`
+}
+
+// An event of a batch publish, and whether it was already there (its idempotency key held it).
+type PublishedEventView struct {
+	ID             string          `json:"id"`
+	Type           string          `json:"type"`
+	Payload        json.RawMessage `json:"payload"`
+	Timestamp      time.Time       `json:"timestamp"`
+	IdempotencyKey *string         `json:"idempotency_key"`
+	Replayed       bool            `json:"replayed"`
+}
+
+type PublishedEventsView struct {
+	Data []PublishedEventView `json:"data"`
+}
+
 // QuotaPeriod is one of the QuotaPeriod constants; a value this client does not know still decodes.
 type QuotaPeriod string
 

@@ -892,6 +892,20 @@ func (c *Client) PublishEvent(ctx context.Context, body PublishEventRequest, par
 	return &out, nil
 }
 
+// PublishEvents calls POST /v1/events/batch: publish up to 100 events at once.
+//
+// Writes every event and its deliveries in one transaction, or nothing: if any event is invalid, the answer is 400 with the errors named by position (`events[3].payload`) and no event is written. Each event may carry its own `idempotency_key`; an event whose key is held answers with the first event and `replayed: true`, and two events of one batch with one key are one event. The answer (200) lists the events in the order sent; the `Idempotency-Key` header is refused. Counts as one request against the tenant's plan.
+//
+// Security: managementKey.
+func (c *Client) PublishEvents(ctx context.Context, body PublishEventsRequest) (*PublishedEventsView, error) {
+	r := &call{method: http.MethodPost, path: "/v1/events/batch", body: body}
+	var out PublishedEventsView
+	if err := c.do(ctx, r, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // PutEventType calls POST /v1/event-types: add an event type, or replace its description and schema.
 //
 // 201 when new, 200 when it replaced one. With a `schema` (JSON Schema, draft 2020-12), every published payload of the type is checked against it (`webhooks.payload_invalid`). A schema is at most 64 KB and 32 levels deep; every `$ref` is a JSON pointer into the schema itself (`#/$defs/name`); a schema that applies itself to the same value in a loop, or multiplies the subschemas one value meets beyond 10,000, is refused; each payload check runs on a budget of steps and time. A tenant holds at most `Tenants:MaxEventTypes` types (`resource.limit_reached`).

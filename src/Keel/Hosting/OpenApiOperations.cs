@@ -50,7 +50,8 @@ internal static class OpenApiOperations
         // before them, a role escalation after).
         var limited = key || !admin;
         Func<int, bool> carriesLimits = limited ? s => s != 401 : operation.RequestBody is null ? _ => false : s => s is 415 or 429;
-        List<ErrorCode> problems = [.. metadata.OfType<ProblemCodesMetadata>().SelectMany(m => m.Codes), ErrorCodes.InternalError];
+        // BodySizeLimit runs before routing to a handler, so a route that reads no body refuses an oversized one too.
+        List<ErrorCode> problems = [.. metadata.OfType<ProblemCodesMetadata>().SelectMany(m => m.Codes), ErrorCodes.BodyTooLarge, ErrorCodes.InternalError];
         if (admin || key)
         {
             problems.AddRange(Authenticated);

@@ -13,6 +13,17 @@ namespace Keel.Webhooks;
 
 public sealed record PublishEventRequest([property: Required] string? Type, [property: Required] JsonElement? Payload, string? IdempotencyKey);
 
+public sealed record PublishEventsRequest([property: Required] IReadOnlyList<PublishEventRequest>? Events);
+
+/// <summary>An event of a batch publish, and whether it was already there (its idempotency key held it).</summary>
+public sealed record PublishedEventView(string Id, string Type, JsonElement Payload, DateTime Timestamp, string? IdempotencyKey, bool Replayed)
+{
+    internal static PublishedEventView From(OutboxEvent e, bool replayed) =>
+        new(e.Id, e.Type, JsonElement.Parse(e.Payload), e.CreatedAt, e.IdempotencyKey, replayed);
+}
+
+public sealed record PublishedEventsView(IReadOnlyList<PublishedEventView> Data);
+
 public sealed record EventView(string Id, string Type, JsonElement Payload, DateTime Timestamp, string? IdempotencyKey)
 {
     public static EventView From(OutboxEvent e) => new(e.Id, e.Type, JsonElement.Parse(e.Payload), e.CreatedAt, e.IdempotencyKey);
@@ -22,6 +33,7 @@ public static class EventsApi
 {
     const int MaxPayloadBytes = 256 * 1024;
     const int MaxIdempotencyKey = 200;
+    const int MaxBatch = 100;
 
     public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
@@ -31,6 +43,13 @@ public static class EventsApi
                 "Writes the event and one delivery per subscribed, enabled endpoint in one transaction, then answers 202. " +
                 "With `idempotency_key` (or the `Idempotency-Key` header) a repeat within 24 h answers with the first event and creates nothing, " +
                 "also when the two requests race; the answer then carries `Idempotent-Replayed: true`.")
+            .BodyProblems(ErrorCodes.PayloadInvalid);
+        events.MapPost("/batch", PublishEvents).WithName("publishEvents").RequireAuthorization(Permissions.WebhooksWrite)
+            .WithSummary("Publish up to 100 events at once").WithDescription(
+                "Writes every event and its deliveries in one transaction, or nothing: if any event is invalid, the answer is 400 with " +
+                "the errors named by position (`events[3].payload`) and no event is written. Each event may carry its own `idempotency_key`; " +
+                "an event whose key is held answers with the first event and `replayed: true`, and two events of one batch with one key are one event. " +
+                "The answer (200) lists the events in the order sent; the `Idempotency-Key` header is refused. Counts as one request against the tenant's plan.")
             .BodyProblems(ErrorCodes.PayloadInvalid);
         events.MapGet("/", ListEvents).WithName("listEvents").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List events, newest first").AuthProblems(ErrorCodes.InvalidQuery);
@@ -46,16 +65,10 @@ public static class EventsApi
         TenantDb tenant, PublishQueue queue, CancellationToken ct)
     {
         var key = body.IdempotencyKey ?? idempotencyHeader;
-        var check = new Validation()
-            .Require(EventTypeNames.IsValidName(body.Type), "type", $"type is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
-            .Require(body.Type is null || !EventTypeNames.IsReserved(body.Type), "type", "key.*, quota.*, endpoint.*, anomaly.* and keel.*, in any letter case, are published by Keel only.")
-            .Require(body.Payload is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null }, "payload", "payload is required (any JSON value, usually an object).")
-            .Require(key is null || key.Length is > 0 and <= MaxIdempotencyKey, "idempotency_key", $"idempotency_key is 1 to {MaxIdempotencyKey} characters.")
-            .Require(body.IdempotencyKey is null || idempotencyHeader is null || body.IdempotencyKey == idempotencyHeader, "idempotency_key",
-                "idempotency_key and the Idempotency-Key header differ; send one of them.");
-        var payloadText = body.Payload?.GetRawText();
-        check.Require(payloadText is null || payloadText.Length <= MaxPayloadBytes, "payload", $"payload is at most {MaxPayloadBytes} bytes.")
-            .Require(body.Payload is not { } p || JsonDepth.IsWithin(p), "payload", $"payload nests at most {JsonDepth.MaxStored} levels deep.");
+        var check = new Validation();
+        var payloadText = CheckEvent(check, "", body.Type, body.Payload, key);
+        check.Require(body.IdempotencyKey is null || idempotencyHeader is null || body.IdempotencyKey == idempotencyHeader, "idempotency_key",
+            "idempotency_key and the Idempotency-Key header differ; send one of them.");
         if (check.Failed)
         {
             return check.Problem();
@@ -67,6 +80,57 @@ public static class EventsApi
                 new Dictionary<string, string[]> { ["payload"] = [.. outcome.Violations] });
         }
         return outcome.Replayed ? Replayed(http, outcome.Event!) : TypedResults.Accepted($"/v1/events/{outcome.Event!.Id}", EventView.From(outcome.Event));
+    }
+
+    // 200, not 202 with a Location: a batch made many resources, and the answer lists them.
+    static async Task<Results<Ok<PublishedEventsView>, ProblemHttpResult>> PublishEvents(
+        PublishEventsRequest body, HttpContext http, TenantDb tenant, PublishBatch batches, CancellationToken ct)
+    {
+        var check = new Validation()
+            .Require(body.Events is { Count: > 0 and <= MaxBatch }, "events", $"events lists 1 to {MaxBatch} events.")
+            .Require(!http.Request.Headers.ContainsKey("Idempotency-Key"), "Idempotency-Key",
+                "A batch has no key of its own: give each event its idempotency_key.");
+        var items = body.Events ?? [];
+        var pending = new List<PendingPublish>(items.Count);
+        for (var i = 0; i < items.Count && i < MaxBatch; i++)
+        {
+            var item = items[i];
+            if (item is null)
+            {
+                check.Require(false, $"events[{i}]", "An event is an object with type and payload.");
+                continue;
+            }
+            var payloadText = CheckEvent(check, $"events[{i}].", item.Type, item.Payload, item.IdempotencyKey);
+            if (!check.Failed)
+            {
+                pending.Add(new PendingPublish(tenant.TenantId, item.Type!, item.Payload!.Value, payloadText!, item.IdempotencyKey));
+            }
+        }
+        if (check.Failed)
+        {
+            return check.Problem();
+        }
+        var outcomes = await batches.WriteAllOrNothingAsync(pending, ct);
+        if (outcomes.Any(o => o.Violations.Count > 0))
+        {
+            return Problems.Of(ErrorCodes.PayloadInvalid, "Payloads do not match their event types' schemas; no event was written.",
+                outcomes.Select((o, i) => (o, i)).Where(x => x.o.Violations.Count > 0)
+                    .ToDictionary(x => $"events[{x.i}].payload", x => x.o.Violations.ToArray()));
+        }
+        return TypedResults.Ok(new PublishedEventsView([.. outcomes.Select(o => PublishedEventView.From(o.Event!, o.Replayed))]));
+    }
+
+    /// <summary>Checks one event's fields, naming them after <paramref name="prefix"/>; returns its payload's JSON text.</summary>
+    static string? CheckEvent(Validation check, string prefix, string? type, JsonElement? payload, string? key)
+    {
+        check.Require(EventTypeNames.IsValidName(type), prefix + "type", $"type is dot-separated words of letters, digits, '_' and '-', at most {EventTypeNames.MaxLength} characters.")
+            .Require(type is null || !EventTypeNames.IsReserved(type), prefix + "type", "key.*, quota.*, endpoint.*, anomaly.* and keel.*, in any letter case, are published by Keel only.")
+            .Require(payload is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null }, prefix + "payload", "payload is required (any JSON value, usually an object).")
+            .Require(key is null || key.Length is > 0 and <= MaxIdempotencyKey, prefix + "idempotency_key", $"idempotency_key is 1 to {MaxIdempotencyKey} characters.");
+        var payloadText = payload?.GetRawText();
+        check.Require(payloadText is null || payloadText.Length <= MaxPayloadBytes, prefix + "payload", $"payload is at most {MaxPayloadBytes} bytes.")
+            .Require(payload is not { } p || JsonDepth.IsWithin(p), prefix + "payload", $"payload nests at most {JsonDepth.MaxStored} levels deep.");
+        return payloadText;
     }
 
     static Accepted<EventView> Replayed(HttpContext http, OutboxEvent first)

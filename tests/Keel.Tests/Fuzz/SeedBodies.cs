@@ -68,6 +68,12 @@ public static class SeedBodies
                 ["type"] = "fuzz.thing",
                 ["payload"] = new JsonObject { ["n"] = 1, ["tags"] = new JsonArray("a"), ["detail"] = new JsonObject { ["x"] = new JsonObject { ["y"] = 1 } } },
             },
+            "PublishEventsRequest" => new JsonObject
+            {
+                ["events"] = new JsonArray(
+                    new JsonObject { ["type"] = "fuzz.thing", ["payload"] = new JsonObject { ["n"] = 1 }, ["idempotency_key"] = "fuzz-" + unique },
+                    new JsonObject { ["type"] = "fuzz.other", ["payload"] = new JsonArray(1, "two") }),
+            },
             "CreateRatePlanRequest" => new JsonObject
             {
                 ["name"] = "fuzz plan",

@@ -57,6 +57,7 @@ public abstract partial class PermissionMatrixTests(KeelFixture fixture)
         new("GET", "/v1/event-types/{type}", Permissions.WebhooksRead, HttpStatusCode.OK),
         new("DELETE", "/v1/event-types/{type}", Permissions.WebhooksWrite, HttpStatusCode.NoContent),
         new("POST", "/v1/events", Permissions.WebhooksWrite, HttpStatusCode.Accepted, _ => new { type = "matrix.sent", payload = new { } }),
+        new("POST", "/v1/events/batch", Permissions.WebhooksWrite, HttpStatusCode.OK, _ => new { events = new[] { new { type = "matrix.sent", payload = new { } } } }),
         new("GET", "/v1/events", Permissions.WebhooksRead, HttpStatusCode.OK),
         new("GET", "/v1/events/{event}", Permissions.WebhooksRead, HttpStatusCode.OK),
         new("GET", "/v1/events/{event}/deliveries", Permissions.WebhooksRead, HttpStatusCode.OK),

@@ -119,6 +119,102 @@ public abstract class PublishBatchingTests(WebhookFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task BatchPublish_WritesAllInOrder_ReplaysHeldKeys()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (a, _) = await TwoTenantsAsync(receiver);
+        var held = await a.Owner.PublishAsync("invoice.paid", new { amount = 1 }, "held");
+        object[] events =
+        [
+            new { type = "invoice.paid", payload = new { amount = 2 }, idempotency_key = "k" },
+            new { type = "order.placed", payload = new[] { 1, 2 } },
+            new { type = "invoice.paid", payload = new { amount = 3 }, idempotency_key = "k" },
+            new { type = "invoice.paid", payload = new { amount = 4 }, idempotency_key = "held" },
+        ];
+        var data = (await (await a.Owner.PostJson("/v1/events/batch", new { events })).Json(HttpStatusCode.OK)).GetProperty("data");
+
+        Assert.Equal(4, data.GetArrayLength());
+        Assert.Equal(["invoice.paid", "order.placed", "invoice.paid", "invoice.paid"], data.EnumerateArray().Select(e => e.Str("type")));
+        Assert.Equal([false, false, true, true], data.EnumerateArray().Select(e => e.GetProperty("replayed").GetBoolean()));
+        Assert.Equal(data[0].Str("id"), data[2].Str("id"));
+        Assert.Equal(held.Str("id"), data[3].Str("id"));
+        Assert.Equal("[1,2]", data[1].GetProperty("payload").GetRawText());
+        Assert.Equal(3, (await EventIdsAsync(a)).Length);
+        Assert.Equal(2, (await a.Owner.DeliveriesOfAsync(data[1].Str("id"))).Length);
+
+        // The same batch again creates nothing and answers with the same events.
+        var again = (await (await a.Owner.PostJson("/v1/events/batch", new { events = new[] { events[0], events[3] } })).Json(HttpStatusCode.OK)).GetProperty("data");
+        Assert.Equal([data[0].Str("id"), held.Str("id")], again.EnumerateArray().Select(e => e.Str("id")));
+        Assert.All(again.EnumerateArray(), e => Assert.True(e.GetProperty("replayed").GetBoolean()));
+        Assert.Equal(3, (await EventIdsAsync(a)).Length);
+    }
+
+    [Fact]
+    public async Task BatchPublish_OnePayloadBreaksItsSchema_NothingIsWritten()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var (a, _) = await TwoTenantsAsync(receiver);
+        var problem = await (await a.Owner.PostJson("/v1/events/batch", new
+        {
+            events = new object[]
+            {
+                new { type = "invoice.paid", payload = new { amount = 2 }, idempotency_key = "k" },
+                new { type = "order.placed", payload = new { } },
+                new { type = "invoice.paid", payload = new { amount = "ten" } },
+            },
+        })).Problem(HttpStatusCode.BadRequest, "webhooks.payload_invalid");
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(["events[2].payload"], errors.EnumerateObject().Select(e => e.Name));
+        Assert.Contains("/amount", errors.GetProperty("events[2].payload")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(await EventIdsAsync(a));
+        // The key was not taken by the refused batch.
+        Assert.False((await (await a.Owner.PostJson("/v1/events/batch", new
+        {
+            events = new[] { new { type = "invoice.paid", payload = new { amount = 2 }, idempotency_key = "k" } },
+        })).Json(HttpStatusCode.OK)).GetProperty("data")[0].GetProperty("replayed").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("""{"events":[]}""", "events")]
+    [InlineData("""{"events":"invoice.paid"}""", null)] // wrong JSON type
+    [InlineData("""{}""", "events")]
+    [InlineData("""{"events":[null]}""", "events[0]")]
+    [InlineData("""{"events":[{"type":"a.b","payload":1},{"payload":1}]}""", "events[1].type")]
+    [InlineData("""{"events":[{"type":"key.created","payload":{}}]}""", "events[0].type")]
+    [InlineData("""{"events":[{"type":"a.b"}]}""", "events[0].payload")]
+    [InlineData("""{"events":[{"type":"a.b","payload":{},"idempotency_key":""}]}""", "events[0].idempotency_key")]
+    public async Task BatchPublish_Malformed_IsAProblemNamingTheField(string body, string? field)
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var response = await tenant.Owner.PostRaw("/v1/events/batch", body);
+        var problem = await response.Problem(HttpStatusCode.BadRequest, field is null ? "validation.invalid_type" : "validation.failed");
+        if (field is not null)
+        {
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
+        }
+        Assert.Empty(await EventIdsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task BatchPublish_MoreThan100OrABatchKey_IsRefused()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var events = Enumerable.Range(0, 101).Select(i => new { type = "a.b", payload = i }).ToArray();
+        await (await tenant.Owner.PostJson("/v1/events/batch", new { events })).Problem(HttpStatusCode.BadRequest, "validation.failed");
+
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/v1/events/batch")
+        {
+            Content = new StringContent("""{"events":[{"type":"a.b","payload":1}]}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        keyed.Headers.Add("Idempotency-Key", "whole-batch");
+        await (await tenant.Owner.SendAsync(keyed)).Problem(HttpStatusCode.BadRequest, "validation.failed");
+        Assert.Empty(await EventIdsAsync(tenant));
+
+        var hundred = events[..100];
+        Assert.Equal(100, (await (await tenant.Owner.PostJson("/v1/events/batch", new { events = hundred })).Json(HttpStatusCode.OK)).GetProperty("data").GetArrayLength());
+    }
+
     /// <summary>Tenant a: type invoice.paid with a schema, two endpoints. Tenant b: the same type without a schema, one endpoint.</summary>
     async Task<(TestTenant A, TestTenant B)> TwoTenantsAsync(LoopbackReceiver receiver)
     {

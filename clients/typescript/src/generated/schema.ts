@@ -468,6 +468,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish up to 100 events at once
+         * @description Writes every event and its deliveries in one transaction, or nothing: if any event is invalid, the answer is 400 with the errors named by position (`events[3].payload`) and no event is written. Each event may carry its own `idempotency_key`; an event whose key is held answers with the first event and `replayed: true`, and two events of one batch with one key are one event. The answer (200) lists the events in the order sent; the `Idempotency-Key` header is refused. Counts as one request against the tenant's plan.
+         */
+        post: operations["publishEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events/{id}": {
         parameters: {
             query?: never;
@@ -1125,6 +1145,22 @@ export interface components {
             payload: boolean | number | string | Record<string, unknown> | unknown[];
             idempotency_key?: null | string;
         };
+        PublishEventsRequest: {
+            events: components["schemas"]["PublishEventRequest"][];
+        };
+        /** @description An event of a batch publish, and whether it was already there (its idempotency key held it). */
+        PublishedEventView: {
+            id: string;
+            type: string;
+            payload: boolean | number | string | Record<string, unknown> | unknown[];
+            /** Format: date-time */
+            timestamp: string;
+            idempotency_key: null | string;
+            replayed: boolean;
+        };
+        PublishedEventsView: {
+            data: components["schemas"]["PublishedEventView"][];
+        };
         QuotaSpec: {
             /** @enum {string} */
             period: "day" | "month";
@@ -1398,6 +1434,17 @@ export interface operations {
                     "application/json": components["schemas"]["PageOfErrorView"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -1466,6 +1513,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -1825,6 +1883,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -1930,6 +1999,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -2014,6 +2094,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2115,6 +2206,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -2195,6 +2297,15 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2388,6 +2499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `server.internal_error` (Internal error) */
             500: {
                 headers: {
@@ -2447,6 +2567,15 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2645,6 +2774,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `server.internal_error` (Internal error) */
             500: {
                 headers: {
@@ -2715,6 +2853,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2942,6 +3091,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -3032,6 +3192,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.last_owner` (Last owner key) */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -3430,6 +3601,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -3636,6 +3818,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -3869,6 +4062,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -3948,6 +4152,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4301,6 +4516,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -4385,6 +4611,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4621,6 +4858,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -4700,6 +4948,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4794,6 +5053,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4967,6 +5237,120 @@ export interface operations {
             };
         };
     };
+    publishEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishEventsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedEventsView"];
+                };
+            };
+            /** @description Problem codes: `validation.failed` (Validation failed), `validation.malformed_json` (Malformed JSON), `validation.invalid_type` (Wrong JSON type), `validation.unknown_field` (Unknown field), `validation.body_required` (Body required), `webhooks.payload_invalid` (Payload does not match its schema) */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `auth.missing_credentials` (Missing credentials), `auth.invalid_credentials` (Invalid credentials), `auth.key_revoked` (Key revoked), `auth.key_expired` (Key expired) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `auth.forbidden` (Permission missing) */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.unsupported_media_type` (Unsupported media type) */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
+            429: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `server.internal_error` (Internal error) */
+            500: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `server.unavailable` (Unavailable) */
+            503: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getEvent: {
         parameters: {
             query?: never;
@@ -5011,6 +5395,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5126,6 +5521,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -5221,6 +5627,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -5302,6 +5719,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5417,6 +5845,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -5499,6 +5938,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.not_found` (Not found) */
             404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -5715,6 +6165,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -5920,6 +6381,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem codes: `ratelimit.exceeded` (Rate limit exceeded), `ratelimit.unavailable` (Rate limit cannot be checked), `quota.exceeded` (Quota exhausted) */
             429: {
                 headers: {
@@ -6010,6 +6482,17 @@ export interface operations {
             };
             /** @description Problem codes: `resource.conflict` (Conflict) */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -6234,6 +6717,17 @@ export interface operations {
             };
             /** @description Problem codes: `auth.forbidden` (Permission missing) */
             403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem codes: `validation.body_too_large` (Body too large) */
+            413: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];

@@ -22,8 +22,8 @@ internal sealed class PendingPublish(string tenantId, string type, JsonElement p
 }
 
 /// <summary>
-/// How a publish ended: its event (newly written, or the one that already holds its idempotency key), or
-/// the payload's schema violations.
+/// How a publish ended: its event (newly written, or the one that already holds its idempotency key), the
+/// payload's schema violations, or withheld.
 /// </summary>
 internal sealed record PublishOutcome(OutboxEvent? Event, bool Replayed, IReadOnlyList<string> Violations)
 {
@@ -32,4 +32,7 @@ internal sealed record PublishOutcome(OutboxEvent? Event, bool Replayed, IReadOn
     public static PublishOutcome Replay(OutboxEvent first) => new(first, true, []);
 
     public static PublishOutcome Invalid(IReadOnlyList<string> violations) => new(null, false, violations);
+
+    /// <summary>Not written because another publish of its all-or-nothing batch was invalid.</summary>
+    public static readonly PublishOutcome Withheld = new(null, false, []);
 }

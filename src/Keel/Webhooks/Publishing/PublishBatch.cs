@@ -24,7 +24,7 @@ internal sealed class PublishBatch(
         }
         try
         {
-            await WriteTogetherAsync(batch, ct);
+            Complete(batch, await WriteTogetherAsync(batch, allOrNothing: false, ct));
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
@@ -37,7 +37,29 @@ internal sealed class PublishBatch(
         }
         catch (Exception e)
         {
-            FailAll(batch, e);
+            foreach (var publish in batch)
+            {
+                publish.Fail(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes all of <paramref name="batch"/> in one transaction, or nothing if any payload breaks its schema (then
+    /// the others' outcomes are <see cref="PublishOutcome.Withheld"/>). Returns the outcomes in order.
+    /// </summary>
+    public async Task<PublishOutcome[]> WriteAllOrNothingAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteTogetherAsync(batch, allOrNothing: true, ct);
+            }
+            catch (DbUpdateException e) when (attempt < 3 && e.IsUniqueViolation())
+            {
+                // A publish elsewhere committed one of the keys first: the next look finds it and replays it.
+            }
         }
     }
 
@@ -46,7 +68,7 @@ internal sealed class PublishBatch(
     {
         try
         {
-            await WriteTogetherAsync([publish], ct);
+            Complete([publish], await WriteTogetherAsync([publish], allOrNothing: false, ct));
         }
         catch (DbUpdateException e) when (publish.IdempotencyKey is { } key && e.IsUniqueViolation())
         {
@@ -76,7 +98,7 @@ internal sealed class PublishBatch(
         }
     }
 
-    async Task WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    async Task<PublishOutcome[]> WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, bool allOrNothing, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
@@ -116,8 +138,11 @@ internal sealed class PublishBatch(
             }
             fresh.Add(i);
         }
+        if (allOrNothing && outcomes.Any(o => o is { Violations.Count: > 0 }))
+        {
+            return [.. outcomes.Select(o => o is { Violations.Count: > 0 } ? o : PublishOutcome.Withheld)];
+        }
 
-        var written = new Dictionary<int, OutboxEvent>();
         if (fresh.Count > 0)
         {
             var (events, deliveries) = await outbox.StageAsync(db,
@@ -129,13 +154,17 @@ internal sealed class PublishBatch(
             }
             for (var n = 0; n < fresh.Count; n++)
             {
-                written[fresh[n]] = events[n];
+                outcomes[fresh[n]] = PublishOutcome.Written(events[n]);
             }
         }
+        return [.. outcomes.Select((o, i) => o ?? PublishOutcome.Replay(outcomes[sameAs[i]!.Value]!.Event!))];
+    }
+
+    static void Complete(IReadOnlyList<PendingPublish> batch, PublishOutcome[] outcomes)
+    {
         for (var i = 0; i < batch.Count; i++)
         {
-            batch[i].Complete(outcomes[i]
-                ?? (sameAs[i] is { } first ? PublishOutcome.Replay(written[first]) : PublishOutcome.Written(written[i])));
+            batch[i].Complete(outcomes[i]);
         }
     }
 
@@ -177,13 +206,5 @@ internal sealed class PublishBatch(
             .Select(t => new { t.TenantId, t.Name, t.Schema })
             .ToListAsync(ct);
         return rows.ToDictionary(r => (r.TenantId, r.Name), r => r.Schema!);
-    }
-
-    static void FailAll(IReadOnlyList<PendingPublish> batch, Exception e)
-    {
-        foreach (var publish in batch)
-        {
-            publish.Fail(e);
-        }
     }
 }
