@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Keel.Bench.Publish;
 
 /// <summary>
-/// <c>publish</c>: <c>POST /v1/events</c> as fast as <c>--connections</c> closed-loop publishers can, Keel in its own
+/// <c>publish</c>: <c>POST /v1/events</c> (or <c>/v1/events/batch</c> with <c>--batch</c>) as fast as <c>--connections</c> closed-loop publishers can, Keel in its own
 /// process, measured by the bench's .NET client and by <c>wrk</c> from outside, beside two baselines of the same run:
 /// <c>GET /health/live</c> on the same server (what HTTP alone costs) and the database's own rate of one-row durable
 /// transactions at the same concurrency (<see cref="CommitBaseline"/>). Every accepted event must be stored.
@@ -74,15 +74,18 @@ public static class PublishScenario
         PublishSettings s, HttpClient client, Uri keel, string managementKey, BenchStorage storage, CancellationToken ct)
     {
         var payload = EventPublisher.Payload(1, s.PayloadBytes);
-        var body = $$"""{"type":"{{EventType}}","payload":{{payload}}}""";
-        var publish = BenchRequest.PostJsonAccepted("publish", "/v1/events", managementKey, body, "\"id\":\"msg_");
+        var one = $$"""{"type":"{{EventType}}","payload":{{payload}}}""";
+        var (path, body) = s.Batch == 1 ? ("/v1/events", one) : ("/v1/events/batch", $$"""{"events":[{{string.Join(',', Enumerable.Repeat(one, s.Batch))}}]}""");
+        var publish = s.Batch == 1
+            ? BenchRequest.PostJsonAccepted("publish", path, managementKey, body, "\"id\":\"msg_")
+            : BenchRequest.PostJson("publish", path, managementKey, body, "\"id\":\"msg_");
         var trivial = BenchRequest.Get("trivial", KeelProcess.TrivialPath, KeelProcess.TrivialBody);
         var published = 0L;
         if (s.Warmup > TimeSpan.Zero)
         {
             await Console.Error.WriteLineAsync($"  warm-up: {s.Warmup.TotalSeconds:F0} s of publishing and of the trivial endpoint");
             var warm = await LoadGenerator.ClosedLoopAsync(client, publish, s.Connections, s.Warmup, ct);
-            published += warm.Requests - warm.Errors;
+            published += (warm.Requests - warm.Errors) * s.Batch;
             await LoadGenerator.ClosedLoopAsync(client, trivial, s.Connections, s.Warmup / 2, ct);
         }
         var repeats = new List<PublishRepeat>();
@@ -96,7 +99,7 @@ public static class PublishScenario
                 async () => keelTrivial = await LoadGenerator.ClosedLoopAsync(client, trivial, s.Connections, s.Duration, ct),
                 async () => commit = await CommitBaseline.RunAsync(storage, s.Connections, s.Duration, payload, ct),
                 async () => wrkPublish = s.Wrk is null ? null
-                    : await OutsideLoad.RunAsync(s.Wrk, new Uri(keel, "/v1/events"), managementKey, body, s.Connections, s.Duration, ct),
+                    : await OutsideLoad.RunAsync(s.Wrk, new Uri(keel, path), managementKey, body, s.Connections, s.Duration, ct),
                 async () => wrkTrivial = s.Wrk is null ? null
                     : await OutsideLoad.RunAsync(s.Wrk, new Uri(keel, KeelProcess.TrivialPath), null, null, s.Connections, s.Duration, ct),
             ];
@@ -105,7 +108,7 @@ public static class PublishScenario
             {
                 await steps[(r + i) % steps.Length]();
             }
-            var repeat = new PublishRepeat(keelPublish!, keelTrivial!, commit!, wrkPublish, wrkTrivial);
+            var repeat = new PublishRepeat(keelPublish!, keelTrivial!, commit!, wrkPublish, wrkTrivial, s.Batch);
             published += repeat.Accepted;
             await Console.Error.WriteLineAsync($"  repeat {r + 1}/{s.Repeat}: {PublishReport.Line(repeat)}");
             repeats.Add(repeat);

@@ -4,7 +4,7 @@ namespace Keel.Bench.Publish;
 
 /// <summary>The options of the publish scenario, bounded so that no run can go on indefinitely.</summary>
 public sealed record PublishSettings(
-    string Provider, string? Postgres, int Endpoints, int Connections, TimeSpan Duration, int Repeat, TimeSpan Warmup, int PayloadBytes, string? Wrk)
+    string Provider, string? Postgres, int Endpoints, int Connections, TimeSpan Duration, int Repeat, TimeSpan Warmup, int PayloadBytes, int Batch, string? Wrk)
 {
     static readonly Option<string> ProviderOption = new("--provider") { Description = "Keel's storage", DefaultValueFactory = _ => "postgres" };
     static readonly Option<string?> PostgresOption = new("--postgres")
@@ -17,6 +17,7 @@ public sealed record PublishSettings(
     static readonly Option<int> RepeatOption = LoadSettings.Bounded("--repeat", "Repeats; each measures every run, alternating their order", 3, 1, 20);
     static readonly Option<int> WarmupOption = LoadSettings.Bounded("--warmup", "Seconds of unmeasured publishing before the first repeat (lets tiered JIT finish)", 10, 0, 120);
     static readonly Option<int> PayloadOption = LoadSettings.Bounded("--payload-bytes", "Size of each event's payload JSON", 256, 80, 65_536);
+    static readonly Option<int> BatchOption = LoadSettings.Bounded("--batch", "Events per request: 1 publishes with POST /v1/events, more with POST /v1/events/batch", 1, 1, 100);
     static readonly Option<string?> WrkOption = new("--wrk")
     {
         Description = "The outside load generator: a wrk binary, or none. Default: wrk on PATH (scripts/with-durable-postgres installs it)",
@@ -27,7 +28,7 @@ public sealed record PublishSettings(
         ProviderOption.AcceptOnlyFromAmong("postgres", "sqlite");
         foreach (var option in new Option[]
         {
-            ProviderOption, PostgresOption, EndpointsOption, ConnectionsOption, DurationOption, RepeatOption, WarmupOption, PayloadOption, WrkOption,
+            ProviderOption, PostgresOption, EndpointsOption, ConnectionsOption, DurationOption, RepeatOption, WarmupOption, PayloadOption, BatchOption, WrkOption,
         })
         {
             command.Options.Add(option);
@@ -45,6 +46,6 @@ public sealed record PublishSettings(
     public static PublishSettings From(ParseResult parse) => new(
         parse.GetValue(ProviderOption)!, parse.GetValue(PostgresOption) ?? Environment.GetEnvironmentVariable(PaginationSettings.PostgresVariable),
         parse.GetValue(EndpointsOption), parse.GetValue(ConnectionsOption), TimeSpan.FromSeconds(parse.GetValue(DurationOption)),
-        parse.GetValue(RepeatOption), TimeSpan.FromSeconds(parse.GetValue(WarmupOption)), parse.GetValue(PayloadOption),
+        parse.GetValue(RepeatOption), TimeSpan.FromSeconds(parse.GetValue(WarmupOption)), parse.GetValue(PayloadOption), parse.GetValue(BatchOption),
         OutsideLoad.Find(parse.GetValue(WrkOption)));
 }
