@@ -156,6 +156,7 @@ public static class DeliveriesApi
         deliveries.ExecuteUpdateAsync(s => s
             .SetProperty(d => d.Status, Delivery.Pending)
             .SetProperty(d => d.NextAttemptAt, now)
+            .SetProperty(d => d.LeasedUntil, (DateTime?)null)
             .SetProperty(d => d.RoundFailures, 0)
             .SetProperty(d => d.CompletedAt, (DateTime?)null)
             .SetProperty(d => d.LeaseToken, d => d.LeaseToken + 1), ct);

@@ -15,11 +15,14 @@ public sealed class Delivery : IHasId
     /// <summary>The event's type, kept here for bulk re-dispatch by type.</summary>
     public required string EventType { get; init; }
     public string Status { get; set; } = Pending;
-    /// <summary>
-    /// When the next attempt is due. A claim moves it to the end of the lease, so a worker that dies
-    /// holding the delivery hands it back by simply not finishing.
-    /// </summary>
+    /// <summary>When the next attempt is due.</summary>
     public DateTime NextAttemptAt { get; set; }
+    /// <summary>
+    /// The end of the lease of the worker that claimed the delivery, cleared when its outcome is written: a worker
+    /// that dies holding the delivery hands it back by simply not finishing. In no index, so that on PostgreSQL a
+    /// claim is a HOT update (docs/architecture.md, Claims).
+    /// </summary>
+    public DateTime? LeasedUntil { get; set; }
     /// <summary>Fencing token: raised by every claim; a worker writes its result only if it still holds the token.</summary>
     public long LeaseToken { get; set; }
     public int AttemptCount { get; set; }
@@ -54,6 +57,8 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<Delivery>
         // The dispatcher's claim reads only due pending rows: a partial index keeps it small however
         // many finished deliveries the table holds.
         d.HasIndex(x => x.NextAttemptAt).HasFilter("status = 'pending'").HasDatabaseName("ix_webhook_deliveries_due");
+        // Room on each page for the claim's new row version, which a HOT update must place on the same page.
+        d.HasStorageParameter("fillfactor", 80);
         d.HasIndex(x => new { x.TenantId, x.EventId });
         d.HasIndex(x => new { x.TenantId, x.EndpointId, x.Id });
         d.HasIndex(x => new { x.TenantId, x.Status, x.Id });

@@ -142,6 +142,7 @@ public abstract class WorkerTests(Provider provider)
             Assert.Equal((Delivery.Pending, 1, 1, 500, retryAt, holder.LeaseToken + 1),
                 (retried.Status, retried.AttemptCount, retried.RoundFailures, retried.LastStatusCode, retried.NextAttemptAt, retried.LeaseToken));
             Assert.Null(retried.CompletedAt);
+            Assert.Null(retried.LeasedUntil); // due again at retryAt, not at the end of the lease
 
             var last = (await ClaimAsync(node, retryAt, 10)).Single();
             await recorder.RecordAsync([Outcome(last, 200, OutcomeKind.Succeeded, null)], CancellationToken.None);
@@ -329,5 +330,52 @@ public abstract class WorkerTests(Provider provider)
 }
 
 public sealed class WorkerTests_Sqlite() : WorkerTests(Provider.Sqlite);
+
+/// <summary>A mechanism only PostgreSQL has: heap-only tuple updates.</summary>
+public sealed class DeliveryClaimHotTests
+{
+    [Fact]
+    public async Task Claim_TouchesNoIndexedColumn_IsAHeapOnlyUpdate()
+    {
+        var node = await WebhookFixture.StartNodeAsync(Provider.Postgres, new Dictionary<string, string?> { ["Webhooks:DispatcherEnabled"] = "false" });
+        try
+        {
+            await using var receiver = await LoopbackReceiver.StartAsync();
+            using var admin = node.ClientWith(KeelFixture.AdminToken);
+            var tenant = await KeelFixture.NewTenantAsync(node, admin);
+            await tenant.Owner.CreateEndpointAsync(receiver);
+            for (var i = 0; i < 20; i++)
+            {
+                await tenant.Owner.PublishAsync("a.b", new { i });
+            }
+            await using var scope = node.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
+            var before = await UpdatesAsync(db);
+            var now = DateTime.UtcNow;
+            Assert.Equal(20, (await DeliveryClaims.ClaimAsync(db, now, now.AddMinutes(1), 100, CancellationToken.None)).Count);
+
+            // The statistics reach the view once the claiming backend reports them (within about a second).
+            (long All, long Hot) after = before;
+            await Eventually.TrueAsync(async () => (after = await UpdatesAsync(db)).All - before.All >= 20,
+                describe: () => $"updates seen: {after.All - before.All}");
+            // A row whose page has no room left for its new version cannot be updated in place: most, not all.
+            Assert.True(after.Hot - before.Hot >= 0.9 * (after.All - before.All), $"{after.Hot - before.Hot} of {after.All - before.All} updates were heap-only");
+        }
+        finally
+        {
+            await node.StopAsync();
+        }
+    }
+
+    static async Task<(long All, long Hot)> UpdatesAsync(KeelDb db)
+    {
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_stat_clear_snapshot()");
+        var row = await db.Database.SqlQueryRaw<UpdateCounts>(
+            "SELECT n_tup_upd AS updated, n_tup_hot_upd AS hot_updated FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'").SingleAsync();
+        return (row.Updated, row.HotUpdated);
+    }
+
+    sealed record UpdateCounts(long Updated, long HotUpdated);
+}
 
 public sealed class WorkerTests_Postgres() : WorkerTests(Provider.Postgres);

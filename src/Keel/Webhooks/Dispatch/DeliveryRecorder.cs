@@ -95,6 +95,8 @@ internal sealed partial class DeliveryRecorder(
             entry.Property(x => x.LastStatusCode).IsModified = true;
             entry.Property(x => x.LastError).IsModified = true;
         }
+        d.LeasedUntil = null;
+        entry.Property(x => x.LeasedUntil).IsModified = true;
         switch (outcome.Kind)
         {
             case OutcomeKind.Succeeded:

@@ -28,7 +28,8 @@ internal static class OutcomeStatements
                 completed_at = CASE WHEN u.status IS NULL THEN d.completed_at ELSE u.completed_at END,
                 round_failures = coalesce(u.round_failures, d.round_failures),
                 next_attempt_at = coalesce(u.next_attempt_at, d.next_attempt_at),
-                lease_token = u.lease_token + 1
+                lease_token = u.lease_token + 1,
+                leased_until = NULL
             FROM unnest(@tenant_id, @id, @lease_token, @attempt_count, @last_attempt_at, @last_status_code, @last_error, @status, @completed_at,
                         @round_failures, @next_attempt_at)
                 AS u(tenant_id, id, lease_token, attempt_count, last_attempt_at, last_status_code, last_error, status, completed_at,

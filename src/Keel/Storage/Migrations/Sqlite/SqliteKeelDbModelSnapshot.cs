@@ -17,6 +17,49 @@ namespace Keel.Storage.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_webhook_events");
+
+                    b.HasIndex("TenantId", "IdempotencyKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_webhook_events_tenant_id_idempotency_key")
+                        .HasFilter("idempotency_key IS NOT NULL");
+
+                    b.ToTable("webhook_events", (string)null);
+                });
+
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
                 {
                     b.Property<string>("TenantId")
@@ -615,6 +658,10 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_token");
 
+                    b.Property<DateTime?>("LeasedUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("leased_until");
+
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("next_attempt_at");
@@ -646,6 +693,8 @@ namespace Keel.Storage.Migrations.Sqlite
                         .HasDatabaseName("ix_webhook_deliveries_tenant_id_status_id");
 
                     b.ToTable("webhook_deliveries", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Keel.Webhooks.DeliveryAttempt", b =>
@@ -896,45 +945,12 @@ namespace Keel.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
                 {
-                    b.Property<string>("TenantId")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<string>("Id")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("IdempotencyKey")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("idempotency_key");
-
-                    b.Property<string>("Payload")
+                    b.HasOne("Keel.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasColumnType("TEXT")
-                        .HasColumnName("payload");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("type");
-
-                    b.HasKey("TenantId", "Id")
-                        .HasName("pk_webhook_events");
-
-                    b.HasIndex("TenantId", "IdempotencyKey")
-                        .IsUnique()
-                        .HasDatabaseName("ix_webhook_events_tenant_id_idempotency_key")
-                        .HasFilter("idempotency_key IS NOT NULL");
-
-                    b.ToTable("webhook_events", (string)null);
+                        .HasConstraintName("fk_webhook_events_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Keel.Keys.ApiKey", b =>
@@ -1011,16 +1027,6 @@ namespace Keel.Storage.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_webhook_endpoints_tenants_tenant_id");
-                });
-
-            modelBuilder.Entity("Keel.Events.OutboxEvent", b =>
-                {
-                    b.HasOne("Keel.Tenants.Tenant", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_webhook_events_tenants_tenant_id");
                 });
 #pragma warning restore 612, 618
         }
