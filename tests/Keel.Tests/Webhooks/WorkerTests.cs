@@ -355,7 +355,7 @@ public sealed class DeliveryClaimHotTests
             Assert.Equal(20, (await DeliveryClaims.ClaimAsync(db, now, now.AddMinutes(1), 100, CancellationToken.None)).Count);
 
             // The statistics reach the view once the claiming backend reports them (within about a second).
-            (long All, long Hot) after = before;
+            var after = before;
             await Eventually.TrueAsync(async () => (after = await UpdatesAsync(db)).All - before.All >= 20,
                 describe: () => $"updates seen: {after.All - before.All}");
             // A row whose page has no room left for its new version cannot be updated in place: most, not all.
