@@ -30,7 +30,7 @@ public sealed record StormSettings(
     static readonly Option<int> ConcurrencyOption = LoadSettings.Bounded("--concurrency",
         "Keel's Webhooks:MaxConcurrency, and the baseline's concurrent requests", 512, 1, 10_000);
     static readonly Option<int> PayloadOption = LoadSettings.Bounded("--payload-bytes", "Size of each event's payload JSON", 256, 80, 65_536);
-    static readonly Option<int> WarmupOption = LoadSettings.Bounded("--warmup", "Events published (and as many baseline requests per endpoint) before measuring, to let tiered JIT settle", 2000, 0, 100_000);
+    static readonly Option<int> WarmupOption = LoadSettings.Bounded("--warmup", "Events published (and as many baseline requests per endpoint) before measuring, to let tiered JIT settle", 20_000, 0, 100_000);
 
     public static Command AddTo(Command command)
     {
