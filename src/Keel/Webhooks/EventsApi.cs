@@ -62,7 +62,7 @@ public static class EventsApi
 
     static async Task<Results<Accepted<EventView>, ProblemHttpResult>> PublishEvent(
         PublishEventRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader, HttpContext http,
-        TenantDb tenant, PublishQueue queue, CancellationToken ct)
+        TenantDb tenant, EventSchemas schemas, PublishQueue queue, PublishBatch batches, CancellationToken ct)
     {
         var key = body.IdempotencyKey ?? idempotencyHeader;
         var check = new Validation();
@@ -73,18 +73,20 @@ public static class EventsApi
         {
             return check.Problem();
         }
-        var outcome = await queue.PublishAsync(new PendingPublish(tenant.TenantId, body.Type!, body.Payload!.Value, payloadText!, key), ct);
-        if (outcome.Violations.Count > 0)
+        var publish = new PendingPublish(tenant.TenantId, body.Type!, payloadText!, key);
+        var schemaOf = await SchemasAsync(tenant, [body.Type!], ct);
+        if (await ViolationsAsync(schemaOf, schemas, batches, tenant.TenantId, publish, body.Payload!.Value, [], ct) is { } violations)
         {
             return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
-                new Dictionary<string, string[]> { ["payload"] = [.. outcome.Violations] });
+                new Dictionary<string, string[]> { ["payload"] = violations });
         }
-        return outcome.Replayed ? Replayed(http, outcome.Event!) : TypedResults.Accepted($"/v1/events/{outcome.Event!.Id}", EventView.From(outcome.Event));
+        var outcome = await queue.PublishAsync(publish, ct);
+        return outcome.Replayed ? Replayed(http, outcome.Event) : TypedResults.Accepted($"/v1/events/{outcome.Event.Id}", EventView.From(outcome.Event));
     }
 
     // 200, not 202 with a Location: a batch made many resources, and the answer lists them.
     static async Task<Results<Ok<PublishedEventsView>, ProblemHttpResult>> PublishEvents(
-        PublishEventsRequest body, HttpContext http, TenantDb tenant, PublishBatch batches, CancellationToken ct)
+        PublishEventsRequest body, HttpContext http, TenantDb tenant, EventSchemas schemas, PublishBatch batches, CancellationToken ct)
     {
         var check = new Validation()
             .Require(body.Events is { Count: > 0 and <= MaxBatch }, "events", $"events lists 1 to {MaxBatch} events.")
@@ -103,21 +105,57 @@ public static class EventsApi
             var payloadText = CheckEvent(check, $"events[{i}].", item.Type, item.Payload, item.IdempotencyKey);
             if (!check.Failed)
             {
-                pending.Add(new PendingPublish(tenant.TenantId, item.Type!, item.Payload!.Value, payloadText!, item.IdempotencyKey));
+                pending.Add(new PendingPublish(tenant.TenantId, item.Type!, payloadText!, item.IdempotencyKey));
             }
         }
         if (check.Failed)
         {
             return check.Problem();
         }
-        var outcomes = await batches.WriteAllOrNothingAsync(pending, ct);
-        if (outcomes.Any(o => o.Violations.Count > 0))
+        var schemaOf = await SchemasAsync(tenant, pending.Select(p => p.Type), ct);
+        var keysOfValid = new HashSet<string>();
+        var errors = new Dictionary<string, string[]>();
+        for (var i = 0; i < pending.Count; i++)
         {
-            return Problems.Of(ErrorCodes.PayloadInvalid, "Payloads do not match their event types' schemas; no event was written.",
-                outcomes.Select((o, i) => (o, i)).Where(x => x.o.Violations.Count > 0)
-                    .ToDictionary(x => $"events[{x.i}].payload", x => x.o.Violations.ToArray()));
+            if (await ViolationsAsync(schemaOf, schemas, batches, tenant.TenantId, pending[i], items[i]!.Payload!.Value, keysOfValid, ct) is { } violations)
+            {
+                errors[$"events[{i}].payload"] = violations;
+            }
+            else if (pending[i].IdempotencyKey is { } key)
+            {
+                keysOfValid.Add(key);
+            }
         }
-        return TypedResults.Ok(new PublishedEventsView([.. outcomes.Select(o => PublishedEventView.From(o.Event!, o.Replayed))]));
+        if (errors.Count > 0)
+        {
+            return Problems.Of(ErrorCodes.PayloadInvalid, "Payloads do not match their event types' schemas; no event was written.", errors);
+        }
+        var outcomes = await batches.WriteAllAsync(pending, ct);
+        return TypedResults.Ok(new PublishedEventsView([.. outcomes.Select(o => PublishedEventView.From(o.Event, o.Replayed))]));
+    }
+
+    /// <summary>The schemas of the tenant's event types among <paramref name="types"/> that have one.</summary>
+    static async Task<Dictionary<string, string>> SchemasAsync(TenantDb tenant, IEnumerable<string> types, CancellationToken ct)
+    {
+        var names = types.Distinct().ToArray();
+        return await tenant.EventTypes.AsNoTracking().Where(t => names.Contains(t.Name) && t.Schema != null)
+            .ToDictionaryAsync(t => t.Name, t => t.Schema!, ct);
+    }
+
+    /// <summary>
+    /// The payload's violations of its type's schema, or null when it passes. Checked in the request, on the tenant's
+    /// own time. A publish whose key an accepted publish holds (in the database, or earlier in the same batch:
+    /// <paramref name="keysOfValid"/>) is a repeat of it and answers with it, whatever the schema says now.
+    /// </summary>
+    static async Task<string[]?> ViolationsAsync(Dictionary<string, string> schemaOf, EventSchemas schemas, PublishBatch batches,
+        string tenantId, PendingPublish publish, JsonElement payload, HashSet<string> keysOfValid, CancellationToken ct)
+    {
+        if (!schemaOf.TryGetValue(publish.Type, out var schema) || schemas.Check(tenantId, publish.Type, schema, payload) is not { Count: > 0 } violations)
+        {
+            return null;
+        }
+        var isRepeat = publish.IdempotencyKey is { } key && (keysOfValid.Contains(key) || await batches.HolderAsync(publish, ct) is not null);
+        return isRepeat ? null : [.. violations];
     }
 
     /// <summary>Checks one event's fields, naming them after <paramref name="prefix"/>; returns its payload's JSON text.</summary>

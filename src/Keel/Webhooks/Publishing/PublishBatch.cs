@@ -6,12 +6,12 @@ using Microsoft.Extensions.Options;
 namespace Keel.Webhooks.Publishing;
 
 /// <summary>
-/// Writes publishes of any tenants in one transaction: one query for the idempotency keys they hold, one for their
-/// types' schemas, one for the subscribed endpoints, then every event and delivery in one commit. A publish is
-/// answered only after that commit. Each tenant's rows are looked up by its own id, as in <see cref="TenantDb"/>.
+/// Writes publishes of any tenants in one transaction: one query for the idempotency keys they hold, one for the
+/// subscribed endpoints, then every event and delivery in one commit. A publish is answered only after that commit.
+/// Each tenant's rows are looked up by its own id, as in <see cref="TenantDb"/>. Payloads arrive checked against
+/// their schemas: a schema is a tenant's program, and run here it would hold up every tenant's publishes.
 /// </summary>
-internal sealed class PublishBatch(
-    IServiceScopeFactory scopes, Outbox outbox, EventSchemas schemas, TimeProvider time, IOptions<WebhooksOptions> options)
+internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<WebhooksOptions> options)
 {
     /// <summary>Answers every publish of <paramref name="batch"/>, with an outcome or an exception; never throws.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "Every failure goes to the publishes it concerns.")]
@@ -24,7 +24,7 @@ internal sealed class PublishBatch(
         }
         try
         {
-            Complete(batch, await WriteTogetherAsync(batch, allOrNothing: false, ct));
+            Complete(batch, await WriteTogetherAsync(batch, ct));
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
@@ -44,17 +44,14 @@ internal sealed class PublishBatch(
         }
     }
 
-    /// <summary>
-    /// Writes all of <paramref name="batch"/> in one transaction, or nothing if any payload breaks its schema (then
-    /// the others' outcomes are <see cref="PublishOutcome.Withheld"/>). Returns the outcomes in order.
-    /// </summary>
-    public async Task<PublishOutcome[]> WriteAllOrNothingAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    /// <summary>Writes all of <paramref name="batch"/> in one transaction, or nothing; returns the outcomes in order.</summary>
+    public async Task<PublishOutcome[]> WriteAllAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await WriteTogetherAsync(batch, allOrNothing: true, ct);
+                return await WriteTogetherAsync(batch, ct);
             }
             catch (DbUpdateException e) when (attempt < 3 && e.IsUniqueViolation())
             {
@@ -68,7 +65,7 @@ internal sealed class PublishBatch(
     {
         try
         {
-            Complete([publish], await WriteTogetherAsync([publish], allOrNothing: false, ct));
+            Complete([publish], await WriteTogetherAsync([publish], ct));
         }
         catch (DbUpdateException e) when (publish.IdempotencyKey is { } key && e.IsUniqueViolation())
         {
@@ -98,13 +95,20 @@ internal sealed class PublishBatch(
         }
     }
 
-    async Task<PublishOutcome[]> WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, bool allOrNothing, CancellationToken ct)
+    /// <summary>The event that holds the publish's idempotency key, if it holds it still.</summary>
+    public async Task<OutboxEvent?> HolderAsync(PendingPublish publish, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var holders = await HoldersAsync(scope.ServiceProvider.GetRequiredService<KeelDb>(), [publish], [publish.TenantId], ct);
+        return publish.IdempotencyKey is { } key ? holders.GetValueOrDefault((publish.TenantId, key)) : null;
+    }
+
+    async Task<PublishOutcome[]> WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
         var tenants = batch.Select(p => p.TenantId).Distinct().ToArray();
         var holders = await HoldersAsync(db, batch, tenants, ct);
-        var schemaOf = await SchemasAsync(db, batch, tenants, ct);
 
         var outcomes = new PublishOutcome?[batch.Count];
         var sameAs = new int?[batch.Count];
@@ -126,23 +130,12 @@ internal sealed class PublishBatch(
                     continue;
                 }
             }
-            if (schemaOf.TryGetValue((p.TenantId, p.Type), out var schema)
-                && schemas.Check(p.TenantId, p.Type, schema, p.Payload) is { Count: > 0 } violations)
-            {
-                outcomes[i] = PublishOutcome.Invalid(violations);
-                continue;
-            }
             if (p.IdempotencyKey is { } claim)
             {
                 claimed[(p.TenantId, claim)] = i;
             }
             fresh.Add(i);
         }
-        if (allOrNothing && outcomes.Any(o => o is { Violations.Count: > 0 }))
-        {
-            return [.. outcomes.Select(o => o is { Violations.Count: > 0 } ? o : PublishOutcome.Withheld)];
-        }
-
         if (fresh.Count > 0)
         {
             var (events, deliveries) = await outbox.StageAsync(db,
@@ -195,16 +188,5 @@ internal sealed class PublishBatch(
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.IdempotencyKey, (string?)null), ct);
         }
         return holders;
-    }
-
-    /// <summary>The schemas of the batch's event types that have one, by tenant and type.</summary>
-    static async Task<Dictionary<(string, string), string>> SchemasAsync(KeelDb db, IReadOnlyList<PendingPublish> batch, string[] tenants, CancellationToken ct)
-    {
-        var types = batch.Select(p => p.Type).Distinct().ToArray();
-        var rows = await db.EventTypes.AsNoTracking()
-            .Where(t => tenants.Contains(t.TenantId) && types.Contains(t.Name) && t.Schema != null)
-            .Select(t => new { t.TenantId, t.Name, t.Schema })
-            .ToListAsync(ct);
-        return rows.ToDictionary(r => (r.TenantId, r.Name), r => r.Schema!);
     }
 }
