@@ -35,6 +35,9 @@ public static class EventsApi
     const int MaxIdempotencyKey = 200;
     const int MaxBatch = 100;
 
+    /// <summary>Publishing again after a schema changed mid-way; a schema that keeps changing ends in a conflict.</summary>
+    const int MaxRounds = 3;
+
     public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         var events = app.MapGroup("/v1/events").WithTags("Webhooks");
@@ -43,14 +46,14 @@ public static class EventsApi
                 "Writes the event and one delivery per subscribed, enabled endpoint in one transaction, then answers 202. " +
                 "With `idempotency_key` (or the `Idempotency-Key` header) a repeat within 24 h answers with the first event and creates nothing, " +
                 "also when the two requests race; the answer then carries `Idempotent-Replayed: true`.")
-            .BodyProblems(ErrorCodes.PayloadInvalid);
+            .BodyProblems(ErrorCodes.PayloadInvalid, ErrorCodes.Conflict);
         events.MapPost("/batch", PublishEvents).WithName("publishEvents").RequireAuthorization(Permissions.WebhooksWrite)
             .WithSummary("Publish up to 100 events at once").WithDescription(
                 "Writes every event and its deliveries in one transaction, or nothing: if any event is invalid, the answer is 400 with " +
                 "the errors named by position (`events[3].payload`) and no event is written. Each event may carry its own `idempotency_key`; " +
                 "an event whose key is held answers with the first event and `replayed: true`, and two events of one batch with one key are one event. " +
                 "The answer (200) lists the events in the order sent; the `Idempotency-Key` header is refused. Counts as one request against the tenant's plan.")
-            .BodyProblems(ErrorCodes.PayloadInvalid);
+            .BodyProblems(ErrorCodes.PayloadInvalid, ErrorCodes.Conflict);
         events.MapGet("/", ListEvents).WithName("listEvents").RequireAuthorization(Permissions.WebhooksRead)
             .WithSummary("List events, newest first").AuthProblems(ErrorCodes.InvalidQuery);
         events.MapGet("/{id}", GetEvent).WithName("getEvent").RequireAuthorization(Permissions.WebhooksRead)
@@ -62,7 +65,7 @@ public static class EventsApi
 
     static async Task<Results<Accepted<EventView>, ProblemHttpResult>> PublishEvent(
         PublishEventRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyHeader, HttpContext http,
-        TenantDb tenant, EventSchemas schemas, PublishQueue queue, PublishBatch batches, CancellationToken ct)
+        TenantDb tenant, EventSchemas schemas, PublishQueue queue, CancellationToken ct)
     {
         var key = body.IdempotencyKey ?? idempotencyHeader;
         var check = new Validation();
@@ -73,15 +76,26 @@ public static class EventsApi
         {
             return check.Problem();
         }
+        // Sent unchecked: the writer defers it only when its type has a schema, which is then checked here.
         var publish = new PendingPublish(tenant.TenantId, body.Type!, payloadText!, key);
-        var schemaOf = await SchemasAsync(tenant, [body.Type!], ct);
-        if (await ViolationsAsync(schemaOf, schemas, batches, tenant.TenantId, publish, body.Payload!.Value, [], ct) is { } violations)
+        for (var round = 1; ; round++)
         {
-            return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
-                new Dictionary<string, string[]> { ["payload"] = violations });
+            var outcome = await queue.PublishAsync(publish, ct);
+            if (outcome.Event is { } written)
+            {
+                return outcome.Replayed ? Replayed(http, written) : TypedResults.Accepted($"/v1/events/{written.Id}", EventView.From(written));
+            }
+            if (round == MaxRounds)
+            {
+                return SchemaKeptChanging();
+            }
+            if (outcome.Schema is { } schema && schemas.Check(tenant.TenantId, publish.Type, schema, body.Payload!.Value) is { Count: > 0 } violations)
+            {
+                return Problems.Of(ErrorCodes.PayloadInvalid, $"The payload does not match the schema of '{body.Type}'.",
+                    new Dictionary<string, string[]> { ["payload"] = [.. violations] });
+            }
+            publish = publish.CheckedAgainst(outcome.Schema);
         }
-        var outcome = await queue.PublishAsync(publish, ct);
-        return outcome.Replayed ? Replayed(http, outcome.Event) : TypedResults.Accepted($"/v1/events/{outcome.Event.Id}", EventView.From(outcome.Event));
     }
 
     // 200, not 202 with a Location: a batch made many resources, and the answer lists them.
@@ -112,27 +126,38 @@ public static class EventsApi
         {
             return check.Problem();
         }
-        var schemaOf = await SchemasAsync(tenant, pending.Select(p => p.Type), ct);
-        var keysOfValid = new HashSet<string>();
-        var errors = new Dictionary<string, string[]>();
-        for (var i = 0; i < pending.Count; i++)
+        // A batch looks its schemas up itself (one query for up to 100 events) and checks them all before writing any.
+        for (var round = 1; round <= MaxRounds; round++)
         {
-            if (await ViolationsAsync(schemaOf, schemas, batches, tenant.TenantId, pending[i], items[i]!.Payload!.Value, keysOfValid, ct) is { } violations)
+            var schemaOf = await SchemasAsync(tenant, pending.Select(p => p.Type), ct);
+            var keysOfValid = new HashSet<string>();
+            var errors = new Dictionary<string, string[]>();
+            for (var i = 0; i < pending.Count; i++)
             {
-                errors[$"events[{i}].payload"] = violations;
+                if (await ViolationsAsync(schemaOf, schemas, batches, tenant.TenantId, pending[i], items[i]!.Payload!.Value, keysOfValid, ct) is { } violations)
+                {
+                    errors[$"events[{i}].payload"] = violations;
+                }
+                else if (pending[i].IdempotencyKey is { } key)
+                {
+                    keysOfValid.Add(key);
+                }
             }
-            else if (pending[i].IdempotencyKey is { } key)
+            if (errors.Count > 0)
             {
-                keysOfValid.Add(key);
+                return Problems.Of(ErrorCodes.PayloadInvalid, "Payloads do not match their event types' schemas; no event was written.", errors);
+            }
+            var outcomes = await batches.WriteAllAsync([.. pending.Select(p => p.CheckedAgainst(schemaOf.GetValueOrDefault(p.Type)))], ct);
+            if (!outcomes.Any(o => o.Deferred))
+            {
+                return TypedResults.Ok(new PublishedEventsView([.. outcomes.Select(o => PublishedEventView.From(o.Event!, o.Replayed))]));
             }
         }
-        if (errors.Count > 0)
-        {
-            return Problems.Of(ErrorCodes.PayloadInvalid, "Payloads do not match their event types' schemas; no event was written.", errors);
-        }
-        var outcomes = await batches.WriteAllAsync(pending, ct);
-        return TypedResults.Ok(new PublishedEventsView([.. outcomes.Select(o => PublishedEventView.From(o.Event, o.Replayed))]));
+        return SchemaKeptChanging();
     }
+
+    static ProblemHttpResult SchemaKeptChanging() =>
+        Problems.Of(ErrorCodes.Conflict, "The event type's schema changed while the event was being published; publish it again.");
 
     /// <summary>The schemas of the tenant's event types among <paramref name="types"/> that have one.</summary>
     static async Task<Dictionary<string, string>> SchemasAsync(TenantDb tenant, IEnumerable<string> types, CancellationToken ct)

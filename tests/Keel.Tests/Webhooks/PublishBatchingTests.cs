@@ -8,7 +8,7 @@ namespace Keel.Tests.Webhooks;
 /// <summary>
 /// Publishes of several tenants written in one transaction: each still gets its own answer (its event, or the replay
 /// of the event holding its idempotency key), each tenant's events reach only its own endpoints, and schemas are
-/// checked in the request, before the shared writer.
+/// checked in the request, never in the shared writer, which defers a publish not checked against its type's schema.
 /// </summary>
 public abstract class PublishBatchingTests(WebhookFixture fixture)
 {
@@ -35,19 +35,35 @@ public abstract class PublishBatchingTests(WebhookFixture fixture)
             Pending(b, "{\"amount\":5}", "held"), // the key is a's, not b's
             Pending(a, "{\"amount\":6}", null),
         };
-        await fixture.Node.Services.GetRequiredService<PublishBatch>().WriteAsync(batch, CancellationToken.None);
-        var outcomes = await Task.WhenAll(batch.Select(p => p.Outcome));
+        var writer = fixture.Node.Services.GetRequiredService<PublishBatch>();
+        await writer.WriteAsync(batch, CancellationToken.None);
+        var first = await Task.WhenAll(batch.Select(p => p.Outcome));
+
+        // a's type has a schema these publishes were not checked against: deferred with that schema, and so is the
+        // repeat of a deferred key; the held key replays whatever the schema; b's publishes are written.
+        Assert.All(new[] { 0, 1, 5 }, i => Assert.True(first[i].Deferred && first[i].Schema!.Contains("amount", StringComparison.Ordinal)));
+        Assert.Equal(held.Str("id"), first[3].Event!.Id);
+        Assert.True(first[3].Replayed);
+        Assert.Equal(b.Id, first[2].Event!.TenantId);
+        Assert.False(first[4].Replayed);
+        Assert.Equal(b.Id, first[4].Event!.TenantId);
+
+        // Checked against it, they are written; the second of one key is a repeat of the first.
+        var again = new[] { 0, 1, 5 }.Select(i => batch[i].CheckedAgainst(first[i].Schema)).ToList();
+        await writer.WriteAsync(again, CancellationToken.None);
+        var second = await Task.WhenAll(again.Select(p => p.Outcome));
+        PublishOutcome[] outcomes = [second[0], second[1], first[2], first[3], first[4], second[2]];
 
         Assert.Equal(outcomes[0].Event!.Id, outcomes[1].Event!.Id);
         Assert.False(outcomes[0].Replayed);
         Assert.True(outcomes[1].Replayed);
-        Assert.Equal(b.Id, outcomes[2].Event!.TenantId);
         Assert.NotEqual(outcomes[0].Event!.Id, outcomes[2].Event!.Id);
-        Assert.Equal(held.Str("id"), outcomes[3].Event!.Id);
-        Assert.True(outcomes[3].Replayed);
-        Assert.False(outcomes[4].Replayed);
-        Assert.Equal(b.Id, outcomes[4].Event!.TenantId);
         Assert.False(outcomes[5].Replayed);
+
+        // A check against a schema that has changed since is deferred again.
+        var stale = Pending(a, "{\"amount\":8}", null).CheckedAgainst("{}");
+        await writer.WriteAsync([stale], CancellationToken.None);
+        Assert.Equal(first[0].Schema, (await stale.Outcome).Schema);
 
         // a has two endpoints and b one: every new event got a delivery on each endpoint of its own tenant only.
         string[] aEvents = [held.Str("id"), outcomes[0].Event!.Id, outcomes[5].Event!.Id];
@@ -113,6 +129,44 @@ public abstract class PublishBatchingTests(WebhookFixture fixture)
                 Assert.Equal(endpoints, (await tenant.Owner.DeliveriesOfAsync(id)).Length);
             }
         }
+    }
+
+    [Fact]
+    public async Task Publishes_WhileTheSchemaFlips_AreEachCheckedAgainstOneSchemaOrConflict()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        object Integer() => new { type = "object", required = new[] { "amount" }, properties = new { amount = new { type = "integer" } } };
+        object Text() => new { type = "object", required = new[] { "amount" }, properties = new { amount = new { type = "string" } } };
+        await (await tenant.Owner.PostJson("/v1/event-types", new { name = "invoice.paid", schema = Integer() })).Json(HttpStatusCode.Created);
+
+        using var stop = new CancellationTokenSource();
+        var flips = Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                using var replaced = await tenant.Owner.PostJson("/v1/event-types", new { name = "invoice.paid", schema = n % 2 == 0 ? Text() : Integer() });
+                Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+            }
+        });
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => tenant.Owner.PostJson("/v1/events", new
+        {
+            type = "invoice.paid",
+            payload = i % 2 == 0 ? new { amount = (object)i } : new { amount = (object)$"{i}" },
+        })));
+        await stop.CancelAsync();
+        await flips;
+
+        // A payload passes one of the two schemas and fails the other: each answer is an event, a refusal by the schema
+        // of the moment, or (the schema changed at every try) a conflict; never an error.
+        foreach (var answer in answers)
+        {
+            Assert.True(answer.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.BadRequest or HttpStatusCode.Conflict, answer.StatusCode.ToString());
+            if (answer.StatusCode != HttpStatusCode.Accepted)
+            {
+                await answer.Problem(answer.StatusCode, answer.StatusCode == HttpStatusCode.Conflict ? "resource.conflict" : "webhooks.payload_invalid");
+            }
+        }
+        Assert.Equal(answers.Count(a => a.StatusCode == HttpStatusCode.Accepted), (await EventIdsAsync(tenant)).Length);
     }
 
     [Fact]

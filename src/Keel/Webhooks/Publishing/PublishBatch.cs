@@ -6,10 +6,12 @@ using Microsoft.Extensions.Options;
 namespace Keel.Webhooks.Publishing;
 
 /// <summary>
-/// Writes publishes of any tenants in one transaction: one query for the idempotency keys they hold, one for the
-/// subscribed endpoints, then every event and delivery in one commit. A publish is answered only after that commit.
-/// Each tenant's rows are looked up by its own id, as in <see cref="TenantDb"/>. Payloads arrive checked against
-/// their schemas: a schema is a tenant's program, and run here it would hold up every tenant's publishes.
+/// Writes publishes of any tenants in one transaction: one query for the idempotency keys they hold, one for their
+/// types' schemas, one for the subscribed endpoints, then every event and delivery in one commit. A publish is
+/// answered only after that commit. Each tenant's rows are looked up by its own id, as in <see cref="TenantDb"/>.
+/// Schemas are not run here: a schema is a tenant's program, and run here it would hold up every tenant's publishes.
+/// A publish whose type has a schema it was not checked against is deferred to its request, which checks it on the
+/// tenant's own time and publishes again; publishes of types without a schema pay one shared lookup.
 /// </summary>
 internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, TimeProvider time, IOptions<WebhooksOptions> options)
 {
@@ -24,7 +26,7 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
         }
         try
         {
-            Complete(batch, await WriteTogetherAsync(batch, ct));
+            Complete(batch, await WriteTogetherAsync(batch, allOrNone: false, ct));
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
@@ -44,14 +46,17 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
         }
     }
 
-    /// <summary>Writes all of <paramref name="batch"/> in one transaction, or nothing; returns the outcomes in order.</summary>
+    /// <summary>
+    /// Writes all of <paramref name="batch"/> in one transaction, or nothing; returns the outcomes in order. When any
+    /// publish is deferred (a schema changed since its check) nothing is written and every outcome is deferred.
+    /// </summary>
     public async Task<PublishOutcome[]> WriteAllAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await WriteTogetherAsync(batch, ct);
+                return await WriteTogetherAsync(batch, allOrNone: true, ct);
             }
             catch (DbUpdateException e) when (attempt < 3 && e.IsUniqueViolation())
             {
@@ -65,7 +70,7 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
     {
         try
         {
-            Complete([publish], await WriteTogetherAsync([publish], ct));
+            Complete([publish], await WriteTogetherAsync([publish], allOrNone: false, ct));
         }
         catch (DbUpdateException e) when (publish.IdempotencyKey is { } key && e.IsUniqueViolation())
         {
@@ -103,7 +108,7 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
         return publish.IdempotencyKey is { } key ? holders.GetValueOrDefault((publish.TenantId, key)) : null;
     }
 
-    async Task<PublishOutcome[]> WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, CancellationToken ct)
+    async Task<PublishOutcome[]> WriteTogetherAsync(IReadOnlyList<PendingPublish> batch, bool allOrNone, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<KeelDb>();
@@ -136,6 +141,18 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
             }
             fresh.Add(i);
         }
+        var schemas = await SchemasAsync(db, [.. fresh.Select(i => batch[i])], ct);
+        string? SchemaOf(PendingPublish p) => schemas.GetValueOrDefault((p.TenantId, p.Type));
+        var notChecked = fresh.Where(i => SchemaOf(batch[i]) is { } schema && schema != batch[i].CheckedSchema).ToList();
+        if (notChecked.Count > 0 && allOrNone)
+        {
+            return [.. batch.Select(p => PublishOutcome.Defer(SchemaOf(p)))];
+        }
+        foreach (var i in notChecked)
+        {
+            outcomes[i] = PublishOutcome.Defer(SchemaOf(batch[i]));
+        }
+        fresh.RemoveAll(notChecked.Contains);
         if (fresh.Count > 0)
         {
             var (events, deliveries) = await outbox.StageAsync(db,
@@ -150,7 +167,24 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
                 outcomes[fresh[n]] = PublishOutcome.Written(events[n]);
             }
         }
-        return [.. outcomes.Select((o, i) => o ?? PublishOutcome.Replay(outcomes[sameAs[i]!.Value]!.Event!))];
+        // A repeat of a deferred publish's key waits for that publish: it is deferred too.
+        return [.. outcomes.Select((o, i) => o ?? (outcomes[sameAs[i]!.Value] is { Event: { } first }
+            ? PublishOutcome.Replay(first)
+            : PublishOutcome.Defer(SchemaOf(batch[i]))))];
+    }
+
+    /// <summary>The schemas of the publishes' types that have one, by tenant and type.</summary>
+    static async Task<Dictionary<(string, string), string>> SchemasAsync(KeelDb db, PendingPublish[] publishes, CancellationToken ct)
+    {
+        if (publishes.Length == 0)
+        {
+            return [];
+        }
+        var tenants = publishes.Select(p => p.TenantId).Distinct().ToArray();
+        var types = publishes.Select(p => p.Type).Distinct().ToArray();
+        var found = await db.EventTypes.AsNoTracking().Where(t => tenants.Contains(t.TenantId) && types.Contains(t.Name) && t.Schema != null)
+            .Select(t => new { t.TenantId, t.Name, t.Schema }).ToListAsync(ct);
+        return found.ToDictionary(t => (t.TenantId, t.Name), t => t.Schema!);
     }
 
     static void Complete(IReadOnlyList<PendingPublish> batch, PublishOutcome[] outcomes)
