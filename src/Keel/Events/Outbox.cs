@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Keel.Storage;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Keel.Events;
 
@@ -28,16 +31,7 @@ public sealed class Outbox(TimeProvider time, IEnumerable<IOutboxConsumer> consu
     /// <summary>Stages many events (of any tenants) at once: each consumer looks up what it needs once for all of them.</summary>
     public async Task<(IReadOnlyList<OutboxEvent> Events, int Deliveries)> StageAsync(KeelDb db, IReadOnlyList<NewEvent> events, CancellationToken ct)
     {
-        var createdAt = Microseconds(time.GetUtcNow().UtcDateTime);
-        var staged = events.Select(e => new OutboxEvent
-        {
-            Id = Ids.New("msg"),
-            TenantId = e.TenantId,
-            Type = e.Type,
-            Payload = e.PayloadJson,
-            IdempotencyKey = e.IdempotencyKey,
-            CreatedAt = createdAt,
-        }).ToArray();
+        var staged = New(events);
         db.Events.AddRange(staged);
         var work = 0;
         foreach (var consumer in _consumers)
@@ -45,6 +39,64 @@ public sealed class Outbox(TimeProvider time, IEnumerable<IOutboxConsumer> consu
             work += await consumer.StageAsync(db, staged, ct);
         }
         return (staged, work);
+    }
+
+    /// <summary>
+    /// Writes events and their consumers' rows and commits, for a caller with nothing else to save (publishing). On
+    /// PostgreSQL the events and each consumer's rows take one statement over arrays, not a tracked row each.
+    /// </summary>
+    /// <exception cref="DbUpdateException">A statement failed (as SaveChanges would report it).</exception>
+    public async Task<(IReadOnlyList<OutboxEvent> Events, int Deliveries)> WriteAsync(KeelDb db, IReadOnlyList<NewEvent> events, CancellationToken ct)
+    {
+        if (db is not PostgresKeelDb)
+        {
+            var result = await StageAsync(db, events, ct);
+            await db.SaveChangesAsync(ct);
+            return result;
+        }
+        var written = New(events);
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync(InsertEvents, [
+                PgArray.Of("id", written.Select(e => e.Id), NpgsqlDbType.Text),
+                PgArray.Of("tenant_id", written.Select(e => e.TenantId), NpgsqlDbType.Text),
+                PgArray.Of("type", written.Select(e => e.Type), NpgsqlDbType.Text),
+                PgArray.Of("payload", written.Select(e => e.Payload), NpgsqlDbType.Text),
+                PgArray.Of("idempotency_key", written.Select(e => e.IdempotencyKey), NpgsqlDbType.Text),
+                PgArray.Of("created_at", written.Select(e => e.CreatedAt), NpgsqlDbType.TimestampTz),
+            ], ct);
+            var work = 0;
+            foreach (var consumer in _consumers)
+            {
+                work += await consumer.WriteAsync(db, written, ct);
+            }
+            await transaction.CommitAsync(ct);
+            return (written, work);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new DbUpdateException($"Writing {written.Length} events failed: {e.Message}", e);
+        }
+    }
+
+    const string InsertEvents = """
+        INSERT INTO webhook_events (id, tenant_id, type, payload, idempotency_key, created_at)
+        SELECT * FROM unnest(@id, @tenant_id, @type, @payload, @idempotency_key, @created_at)
+        """;
+
+    OutboxEvent[] New(IReadOnlyList<NewEvent> events)
+    {
+        var createdAt = Microseconds(time.GetUtcNow().UtcDateTime);
+        return [.. events.Select(e => new OutboxEvent
+        {
+            Id = Ids.New("msg"),
+            TenantId = e.TenantId,
+            Type = e.Type,
+            Payload = e.PayloadJson,
+            IdempotencyKey = e.IdempotencyKey,
+            CreatedAt = createdAt,
+        })];
     }
 
     /// <summary>After the commit: wakes every consumer, on this node and, where the consumer can, on the others.</summary>

@@ -54,30 +54,30 @@ internal static class OutcomeStatements
             // The values of DeliveryRecorder.Apply: an attempt moves the attempt columns; a final outcome sets status
             // and completed_at; a failure counts in the round; a retry or a deferral moves next_attempt_at.
             await db.Database.ExecuteSqlRawAsync(Write, [
-                Array("tenant_id", outcomes.Select(o => o.Delivery.TenantId), NpgsqlDbType.Text),
-                Array("id", outcomes.Select(o => o.Delivery.Id), NpgsqlDbType.Text),
-                Array("lease_token", outcomes.Select(o => o.Delivery.LeaseToken), NpgsqlDbType.Bigint),
-                Array("attempt_count", outcomes.Select(o => o.Attempt is null ? (int?)null : o.Delivery.AttemptCount + 1), NpgsqlDbType.Integer),
-                Array("last_attempt_at", outcomes.Select(o => o.Attempt?.AttemptedAt), NpgsqlDbType.TimestampTz),
-                Array("last_status_code", outcomes.Select(o => o.Attempt?.StatusCode), NpgsqlDbType.Integer),
-                Array("last_error", outcomes.Select(o => o.Attempt?.ErrorCode), NpgsqlDbType.Text),
-                Array("status", outcomes.Select(o => Final(o.Kind) ? (o.Kind == OutcomeKind.Succeeded ? Delivery.Succeeded : Delivery.Dead) : null),
+                PgArray.Of("tenant_id", outcomes.Select(o => o.Delivery.TenantId), NpgsqlDbType.Text),
+                PgArray.Of("id", outcomes.Select(o => o.Delivery.Id), NpgsqlDbType.Text),
+                PgArray.Of("lease_token", outcomes.Select(o => o.Delivery.LeaseToken), NpgsqlDbType.Bigint),
+                PgArray.Of("attempt_count", outcomes.Select(o => o.Attempt is null ? (int?)null : o.Delivery.AttemptCount + 1), NpgsqlDbType.Integer),
+                PgArray.Of("last_attempt_at", outcomes.Select(o => o.Attempt?.AttemptedAt), NpgsqlDbType.TimestampTz),
+                PgArray.Of("last_status_code", outcomes.Select(o => o.Attempt?.StatusCode), NpgsqlDbType.Integer),
+                PgArray.Of("last_error", outcomes.Select(o => o.Attempt?.ErrorCode), NpgsqlDbType.Text),
+                PgArray.Of("status", outcomes.Select(o => Final(o.Kind) ? (o.Kind == OutcomeKind.Succeeded ? Delivery.Succeeded : Delivery.Dead) : null),
                     NpgsqlDbType.Text),
-                Array("completed_at", outcomes.Select(o => Final(o.Kind) ? now : (DateTime?)null), NpgsqlDbType.TimestampTz),
-                Array("round_failures", outcomes.Select(o => o.Kind is OutcomeKind.Dead or OutcomeKind.Gone or OutcomeKind.Retry
+                PgArray.Of("completed_at", outcomes.Select(o => Final(o.Kind) ? now : (DateTime?)null), NpgsqlDbType.TimestampTz),
+                PgArray.Of("round_failures", outcomes.Select(o => o.Kind is OutcomeKind.Dead or OutcomeKind.Gone or OutcomeKind.Retry
                     ? o.Delivery.RoundFailures + 1 : (int?)null), NpgsqlDbType.Integer),
-                Array("next_attempt_at", outcomes.Select(o => o.Kind is OutcomeKind.Retry or OutcomeKind.Deferred ? o.NextAttemptAt : null),
+                PgArray.Of("next_attempt_at", outcomes.Select(o => o.Kind is OutcomeKind.Retry or OutcomeKind.Deferred ? o.NextAttemptAt : null),
                     NpgsqlDbType.TimestampTz),
-                Array("a_id", attempts.Select(a => a.Id), NpgsqlDbType.Text),
-                Array("a_tenant_id", attempts.Select(a => a.TenantId), NpgsqlDbType.Text),
-                Array("a_delivery_id", attempts.Select(a => a.DeliveryId), NpgsqlDbType.Text),
-                Array("a_endpoint_id", attempts.Select(a => a.EndpointId), NpgsqlDbType.Text),
-                Array("a_attempted_at", attempts.Select(a => a.AttemptedAt), NpgsqlDbType.TimestampTz),
-                Array("a_status_code", attempts.Select(a => a.StatusCode), NpgsqlDbType.Integer),
-                Array("a_latency_ms", attempts.Select(a => a.LatencyMs), NpgsqlDbType.Integer),
-                Array("a_response_excerpt", attempts.Select(a => a.ResponseExcerpt), NpgsqlDbType.Text),
-                Array("a_error_code", attempts.Select(a => a.ErrorCode), NpgsqlDbType.Text),
-                Array("a_error_detail", attempts.Select(a => a.ErrorDetail), NpgsqlDbType.Text),
+                PgArray.Of("a_id", attempts.Select(a => a.Id), NpgsqlDbType.Text),
+                PgArray.Of("a_tenant_id", attempts.Select(a => a.TenantId), NpgsqlDbType.Text),
+                PgArray.Of("a_delivery_id", attempts.Select(a => a.DeliveryId), NpgsqlDbType.Text),
+                PgArray.Of("a_endpoint_id", attempts.Select(a => a.EndpointId), NpgsqlDbType.Text),
+                PgArray.Of("a_attempted_at", attempts.Select(a => a.AttemptedAt), NpgsqlDbType.TimestampTz),
+                PgArray.Of("a_status_code", attempts.Select(a => a.StatusCode), NpgsqlDbType.Integer),
+                PgArray.Of("a_latency_ms", attempts.Select(a => a.LatencyMs), NpgsqlDbType.Integer),
+                PgArray.Of("a_response_excerpt", attempts.Select(a => a.ResponseExcerpt), NpgsqlDbType.Text),
+                PgArray.Of("a_error_code", attempts.Select(a => a.ErrorCode), NpgsqlDbType.Text),
+                PgArray.Of("a_error_detail", attempts.Select(a => a.ErrorDetail), NpgsqlDbType.Text),
             ], ct);
         }
         catch (NpgsqlException e)
@@ -87,7 +87,4 @@ internal static class OutcomeStatements
     }
 
     static bool Final(OutcomeKind kind) => kind is OutcomeKind.Succeeded or OutcomeKind.Dead or OutcomeKind.Gone;
-
-    static NpgsqlParameter Array<T>(string name, IEnumerable<T> values, NpgsqlDbType type) =>
-        new(name, NpgsqlDbType.Array | type) { Value = values.ToArray() };
 }

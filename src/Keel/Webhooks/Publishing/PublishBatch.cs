@@ -155,9 +155,8 @@ internal sealed class PublishBatch(IServiceScopeFactory scopes, Outbox outbox, T
         fresh.RemoveAll(notChecked.Contains);
         if (fresh.Count > 0)
         {
-            var (events, deliveries) = await outbox.StageAsync(db,
+            var (events, deliveries) = await outbox.WriteAsync(db,
                 [.. fresh.Select(i => new NewEvent(batch[i].TenantId, batch[i].Type, batch[i].PayloadJson, batch[i].IdempotencyKey))], ct);
-            await db.SaveChangesAsync(ct);
             if (deliveries > 0)
             {
                 outbox.Wake(db);
