@@ -82,27 +82,39 @@ public sealed class KeyVerifier(
 
     async ValueTask<(string Code, RatelimitView? Ratelimit, QuotaUsageView? Quota)> LimitAsync(string tenantId, string keyId, KeyLimits limits, long cost, CancellationToken ct)
     {
-        RatelimitView? ratelimit = null;
+        LimitResult<BucketDecision>? taken = null;
+        PeriodQuotaResult? quota = null;
         if (limits.HasRate)
         {
-            var taken = await limiter.TakeAsync("key:" + keyId, new BucketSpec(limits.RequestsPerSecond!.Value, limits.Burst!.Value), cost, limits.FailOpen, ct);
-            if (taken.Status == LimitStatus.Unavailable)
+            var rate = new BucketSpec(limits.RequestsPerSecond!.Value, limits.Burst!.Value);
+            // Bucket and quota in one step, so one Redis round trip; the quota is spent only if the bucket allows.
+            (taken, quota) = limits.HasQuota
+                ? await quotas.TakeAndConsumeAsync(tenantId, keyId, rate, limits.QuotaPeriod!, limits.QuotaLimit!.Value, cost, limits.FailOpen, limits.SoftLimits, ct)
+                : (await limiter.TakeAsync("key:" + keyId, rate, cost, limits.FailOpen, ct), null);
+        }
+        else
+        {
+            quota = await quotas.ConsumeAsync(tenantId, keyId, limits.QuotaPeriod!, limits.QuotaLimit!.Value, cost, limits.FailOpen, limits.SoftLimits, ct);
+        }
+        RatelimitView? ratelimit = null;
+        if (taken is { } t)
+        {
+            if (t.Status == LimitStatus.Unavailable)
             {
                 return (VerifyCodes.RateLimited, new RatelimitView(limits.Burst!.Value, 0, 1, Unavailable: true), null);
             }
-            ratelimit = RatelimitView.From(taken.Decision);
-            if (!taken.Decision.Allowed)
+            ratelimit = RatelimitView.From(t.Decision);
+            if (!t.Decision.Allowed)
             {
                 return (VerifyCodes.RateLimited, ratelimit, null);
             }
         }
-        if (!limits.HasQuota)
+        if (quota is not { } q)
         {
             return (VerifyCodes.Valid, ratelimit, null);
         }
-        var quota = await quotas.ConsumeAsync(tenantId, keyId, limits.QuotaPeriod!, limits.QuotaLimit!.Value, cost, limits.FailOpen, limits.SoftLimits, ct);
         // Without a hard cap the quota is only watched: the call goes through, the count stops at the limit.
-        var refused = quota.Unavailable || (!quota.Allowed && limits.HardCap);
-        return (refused ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, quota.Usage);
+        var refused = q.Unavailable || (!q.Allowed && limits.HardCap);
+        return (refused ? VerifyCodes.QuotaExceeded : VerifyCodes.Valid, ratelimit, q.Usage);
     }
 }

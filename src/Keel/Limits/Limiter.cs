@@ -20,7 +20,7 @@ public sealed partial class Limiter : IDisposable
     readonly ILoggerFactory _loggers;
     readonly ILogger<Limiter> _logger;
     int _degraded;
-    Task<(IBucketStore Buckets, IQuotaStore Quotas)>? _remote;
+    Task<(IBucketStore Buckets, IQuotaStore Quotas, RedisPlanStore Plans)>? _remote;
 
     public Limiter(RedisConnection redis, TimeProvider time, QuotaLedger localQuotas, LimitsMetrics metrics, ILoggerFactory loggers)
     {
@@ -89,6 +89,40 @@ public sealed partial class Limiter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes from the bucket and, only if that was allowed, consumes from the quota, as <see cref="TakeAsync(string, BucketSpec, long, bool, CancellationToken)"/>
+    /// then <see cref="ConsumeAsync"/> would, but in Redis as one script: one round trip for a plan with both.
+    /// </summary>
+    public async ValueTask<LimitResult<PlanDecision>> TakeAndConsumeAsync(
+        string bucketKey, BucketSpec spec, string quotaKey, long limit, DateTimeOffset periodEnd, long cost, bool failOpen, CancellationToken ct)
+    {
+        if (!UsesRedis)
+        {
+            return await LocalAsync(bucketKey, spec, quotaKey, limit, periodEnd, cost, degraded: false, ct);
+        }
+        try
+        {
+            var decision = await (await RemoteAsync()).Plans.TakeAndConsumeAsync(bucketKey, spec, quotaKey, limit, periodEnd, cost, ct);
+            Recovered();
+            return LimitResult.Of(decision);
+        }
+        catch (Exception e) when (IsRedisFailure(e))
+        {
+            Degraded(e);
+            return failOpen
+                ? await LocalAsync(bucketKey, spec, quotaKey, limit, periodEnd, cost, degraded: true, ct)
+                : LimitResult.Unavailable<PlanDecision>();
+        }
+    }
+
+    async ValueTask<LimitResult<PlanDecision>> LocalAsync(
+        string bucketKey, BucketSpec spec, string quotaKey, long limit, DateTimeOffset periodEnd, long cost, bool degraded, CancellationToken ct)
+    {
+        var taken = _localBuckets.Take(bucketKey, spec, cost, group: null)!.Value;
+        var consumed = taken.Allowed ? await _localQuotas.ConsumeAsync(quotaKey, limit, cost, periodEnd, ct) : (QuotaDecision?)null;
+        return LimitResult.Of(new PlanDecision(taken, consumed), degraded);
+    }
+
     /// <summary>Used so far in the period, from whichever store decides (null when Redis cannot say).</summary>
     public async ValueTask<long?> UsedAsync(string key, DateTimeOffset periodEnd, CancellationToken ct)
     {
@@ -107,11 +141,12 @@ public sealed partial class Limiter : IDisposable
         }
     }
 
-    Task<(IBucketStore Buckets, IQuotaStore Quotas)> RemoteAsync() => LazyInitializer.EnsureInitialized(ref _remote, async () =>
+    Task<(IBucketStore Buckets, IQuotaStore Quotas, RedisPlanStore Plans)> RemoteAsync() => LazyInitializer.EnsureInitialized(ref _remote, async () =>
     {
         var db = (await _redis.GetAsync()).GetDatabase();
         return ((IBucketStore)new RedisBucketStore(db, Prefix + "rl:", _loggers.CreateLogger<RedisBucketStore>()),
-            (IQuotaStore)new RedisQuotaStore(db, Prefix + "q:", _loggers.CreateLogger<RedisQuotaStore>()));
+            (IQuotaStore)new RedisQuotaStore(db, Prefix + "q:", _loggers.CreateLogger<RedisQuotaStore>()),
+            new RedisPlanStore(db, Prefix + "rl:", Prefix + "q:", _loggers.CreateLogger<RedisPlanStore>()));
     });
 
     static bool IsRedisFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;

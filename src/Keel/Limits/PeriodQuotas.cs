@@ -10,7 +10,7 @@ public readonly record struct PeriodQuotaResult(bool Allowed, bool Unavailable, 
 /// <summary>
 /// Quotas by UTC calendar period, as verify (a key's) and the API limiter (a tenant's) both spend them:
 /// the period's counter key, its end and reset, the answer's view, and the soft-limit and exhaustion
-/// events of a consume that crossed a mark.
+/// events of a consume that crossed a mark. An owner with a rate too takes from its bucket in the same step.
 /// </summary>
 public sealed class PeriodQuotas(Limiter limiter, QuotaEvents events, TimeProvider time)
 {
@@ -19,10 +19,40 @@ public sealed class PeriodQuotas(Limiter limiter, QuotaEvents events, TimeProvid
         string tenantId, string? keyId, string period, long limit, long cost, bool failOpen, IReadOnlyList<double> softLimits, CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var end = QuotaPeriods.Current(period, now).End;
+        var consumed = await limiter.ConsumeAsync(CounterKey(tenantId, keyId, period, now), limit, cost, end, failOpen, ct);
+        return await SpentAsync(tenantId, keyId, period, limit, cost, softLimits, consumed, now, ct);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="cost"/> from the owner's bucket (<c>key:</c> or <c>tenant:</c> and its id) and, only if the
+    /// bucket allowed it, spends it from the owner's quota: one step, so with Redis one round trip. The quota is null
+    /// when the bucket refused or could not decide.
+    /// </summary>
+    public async ValueTask<(LimitResult<BucketDecision> Bucket, PeriodQuotaResult? Quota)> TakeAndConsumeAsync(
+        string tenantId, string? keyId, BucketSpec rate, string period, long limit, long cost, bool failOpen, IReadOnlyList<double> softLimits,
+        CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var end = QuotaPeriods.Current(period, now).End;
+        var both = await limiter.TakeAndConsumeAsync(Owner(tenantId, keyId), rate, CounterKey(tenantId, keyId, period, now), limit, end, cost, failOpen, ct);
+        if (both.Status == LimitStatus.Unavailable)
+        {
+            return (LimitResult.Unavailable<BucketDecision>(), null);
+        }
+        var taken = LimitResult.Of(both.Decision.Bucket, both.Degraded);
+        return both.Decision.Quota is { } consumed
+            ? (taken, await SpentAsync(tenantId, keyId, period, limit, cost, softLimits, LimitResult.Of(consumed, both.Degraded), now, ct))
+            : (taken, null);
+    }
+
+    /// <summary>The answer to a consume, after announcing the marks it crossed.</summary>
+    async ValueTask<PeriodQuotaResult> SpentAsync(string tenantId, string? keyId, string period, long limit, long cost, IReadOnlyList<double> softLimits,
+        LimitResult<QuotaDecision> consumed, DateTimeOffset now, CancellationToken ct)
+    {
         var (start, end) = QuotaPeriods.Current(period, now);
         var reset = RateLimitHeaders.Seconds(end - now);
         var window = (long)(end - start).TotalSeconds;
-        var consumed = await limiter.ConsumeAsync(CounterKey(tenantId, keyId, period, now), limit, cost, end, failOpen, ct);
         if (consumed.Status == LimitStatus.Unavailable)
         {
             return new(false, true, new QuotaUsageView(period, limit, 0, 0, end, reset, Unavailable: true), window);
@@ -47,6 +77,9 @@ public sealed class PeriodQuotas(Limiter limiter, QuotaEvents events, TimeProvid
             : new QuotaUsageView(period, limit, 0, 0, end, reset, Unavailable: true);
     }
 
+    /// <summary>The owner's bucket key; with the period's label, its counter key.</summary>
+    static string Owner(string tenantId, string? keyId) => keyId is null ? "tenant:" + tenantId : "key:" + keyId;
+
     static string CounterKey(string tenantId, string? keyId, string period, DateTimeOffset now) =>
-        $"{(keyId is null ? "tenant:" + tenantId : "key:" + keyId)}:{QuotaPeriods.Label(period, now)}";
+        $"{Owner(tenantId, keyId)}:{QuotaPeriods.Label(period, now)}";
 }

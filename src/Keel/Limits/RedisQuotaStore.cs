@@ -12,16 +12,23 @@ internal sealed class RedisQuotaStore(IDatabaseAsync redis, string keyPrefix, IL
 {
     public const string DefaultKeyPrefix = "keel:quota:";
 
-    // Returns {allowed, used after}. Nothing is written for a refusal or a report, so neither creates a key.
-    internal static readonly RedisScript Script = new("quota", """
-        local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local limit = tonumber(ARGV[1])
-        local cost = tonumber(ARGV[2])
-        if cost == 0 then return {1, used} end
-        if cost > limit - used then return {0, used} end
-        used = redis.call('INCRBY', KEYS[1], cost)
-        redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-        return {1, used}
+    // consume() returns {allowed, used after}. Nothing is written for a refusal or a report, so neither creates a key.
+    // A Lua function, so the plan script (RedisPlanStore) counts the same way.
+    internal const string ConsumeFunction = """
+        local function consume(counter, limit, cost, expireAt)
+          local used = tonumber(redis.call('GET', counter) or '0')
+          if cost == 0 then return {1, used} end
+          if cost > limit - used then return {0, used} end
+          used = redis.call('INCRBY', counter, cost)
+          redis.call('PEXPIREAT', counter, expireAt)
+          return {1, used}
+        end
+
+        """;
+
+    // KEYS: the counter; ARGV: limit, cost, expiry (Unix milliseconds).
+    internal static readonly RedisScript Script = new("quota", ConsumeFunction + """
+        return consume(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
         """);
 
     readonly RedisKey _prefix = keyPrefix;

@@ -5,9 +5,9 @@ namespace Keel.Limits;
 
 /// <summary>
 /// Limits a tenant's calls to Keel by its operator plan: one token per call from the tenant's bucket,
-/// one unit of its period quota, both taken before the call runs (never counted afterwards, so
-/// concurrent calls cannot overshoot). Every answer to a limited tenant carries <c>RateLimit-Policy</c>
-/// and <c>RateLimit</c>; a refusal is 429 with <c>Retry-After</c>.
+/// one unit of its period quota if the bucket allowed (one Redis round trip for both), taken before the
+/// call runs (never counted afterwards, so concurrent calls cannot overshoot). Every answer to a limited
+/// tenant carries <c>RateLimit-Policy</c> and <c>RateLimit</c>; a refusal is 429 with <c>Retry-After</c>.
 /// </summary>
 internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plans, Limiter limiter, PeriodQuotas quotas, LimitsMetrics metrics)
 {
@@ -22,17 +22,30 @@ internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plan
         var tenantId = context.User.TenantId();
         var ct = context.RequestAborted;
         List<RateLimitHeaders.Entry> entries = [];
+        BucketSpec spec = default;
+        LimitResult<BucketDecision>? taken = null;
+        PeriodQuotaResult? quota = null;
         if (plan.HasRate)
         {
-            var spec = new BucketSpec(plan.RequestsPerSecond!.Value, plan.Burst ?? (long)Math.Ceiling(plan.RequestsPerSecond!.Value));
-            var taken = await limiter.TakeAsync("tenant:" + tenantId, spec, 1, plan.FailOpen, ct);
-            if (taken.Status == LimitStatus.Unavailable)
+            spec = new BucketSpec(plan.RequestsPerSecond!.Value, plan.Burst ?? (long)Math.Ceiling(plan.RequestsPerSecond!.Value));
+            // Bucket and quota in one step, so one Redis round trip; the quota is spent only if the bucket allows.
+            (taken, quota) = plan.HasQuota
+                ? await quotas.TakeAndConsumeAsync(tenantId, null, spec, plan.QuotaPeriod!, plan.QuotaLimit!.Value, 1, plan.FailOpen, plan.SoftLimits, ct)
+                : (await limiter.TakeAsync("tenant:" + tenantId, spec, 1, plan.FailOpen, ct), null);
+        }
+        else if (plan.HasQuota)
+        {
+            quota = await quotas.ConsumeAsync(tenantId, null, plan.QuotaPeriod!, plan.QuotaLimit!.Value, 1, plan.FailOpen, plan.SoftLimits, ct);
+        }
+        if (taken is { } t)
+        {
+            if (t.Status == LimitStatus.Unavailable)
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Problems.WriteAsync(context, ErrorCodes.RateLimitUnavailable);
                 return;
             }
-            var d = taken.Decision;
+            var d = t.Decision;
             entries.Add(new("burst", spec.Burst, RateLimitHeaders.BucketWindow(spec.RequestsPerSecond, spec.Burst), d.Remaining, RateLimitHeaders.Seconds(d.ResetAfter)));
             metrics.Decided("tenant_rate", d.Allowed);
             if (!d.Allowed)
@@ -43,19 +56,18 @@ internal sealed class TenantRateLimiting(RequestDelegate next, TenantLimits plan
                 return;
             }
         }
-        if (plan.HasQuota)
+        if (quota is { } spent)
         {
-            var quota = await quotas.ConsumeAsync(tenantId, null, plan.QuotaPeriod!, plan.QuotaLimit!.Value, 1, plan.FailOpen, plan.SoftLimits, ct);
-            if (quota.Unavailable)
+            if (spent.Unavailable)
             {
                 context.Response.Headers.RetryAfter = "1";
                 await Problems.WriteAsync(context, ErrorCodes.RateLimitUnavailable);
                 return;
             }
-            var q = quota.Usage;
-            entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, quota.WindowSeconds, q.Remaining, q.ResetSeconds));
-            metrics.Decided("tenant_quota", quota.Allowed);
-            if (!quota.Allowed && plan.HardCap)
+            var q = spent.Usage;
+            entries.Add(new(plan.QuotaPeriod == "day" ? "daily" : "monthly", q.Limit, spent.WindowSeconds, q.Remaining, q.ResetSeconds));
+            metrics.Decided("tenant_quota", spent.Allowed);
+            if (!spent.Allowed && plan.HardCap)
             {
                 Headers(context, entries);
                 context.Response.Headers.RetryAfter = Math.Max(1, q.ResetSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);

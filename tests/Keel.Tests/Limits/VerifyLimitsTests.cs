@@ -58,6 +58,41 @@ public abstract class VerifyLimitsTests(Provider provider, bool redis)
     }
 
     [Fact]
+    public Task Verify_KeyWithBucketAndQuota_QuotaSpentOnlyWhenTheBucketAllows()
+    {
+        return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
+        {
+            var plan = await (await tenant.Owner.PostJson("/v1/rate-plans", new
+            {
+                name = "both",
+                rate = new { requests_per_second = 0.01, burst = 3 },
+                quota = new { period = "day", limit = 2 },
+            })).Json(HttpStatusCode.Created);
+            var key = await tenant.Owner.CreateKeyAsync(new { name = "k", plan_id = plan.Str("id") });
+
+            var answers = new List<JsonElement>();
+            for (var i = 0; i < 4; i++)
+            {
+                answers.Add(await tenant.Owner.VerifyAsync(key.Str("key")));
+            }
+
+            Assert.Equal(["VALID", "VALID", "QUOTA_EXCEEDED", "RATE_LIMITED"], answers.Select(a => a.Code()));
+            // The quota's refusal still took its token; the bucket's refusal never reached the quota.
+            Assert.Equal([2L, 1L, 0L, 0L], answers.Select(a => a.GetProperty("ratelimit").GetProperty("remaining").GetInt64()));
+            Assert.Equal([1L, 2L, 2L], answers.Take(3).Select(a => a.GetProperty("quota").GetProperty("used").GetInt64()));
+            Assert.False(answers[3].TryGetProperty("quota", out var none) && none.ValueKind != JsonValueKind.Null);
+
+            // A bucket of its own, emptier than the quota: its refusal leaves the quota's room unspent.
+            var small = await tenant.Owner.CreateKeyAsync(new { name = "small", plan_id = plan.Str("id"), rate = new { requests_per_second = 0.01, burst = 1 } });
+            Assert.Equal("VALID", (await tenant.Owner.VerifyAsync(small.Str("key"))).Code());
+            Assert.Equal("RATE_LIMITED", (await tenant.Owner.VerifyAsync(small.Str("key"))).Code());
+            var quotas = await (await tenant.Owner.GetAsync("/v1/quotas")).Json(HttpStatusCode.OK);
+            var used = quotas.GetProperty("data").EnumerateArray().ToDictionary(e => e.Str("key_id"), e => e.GetProperty("quota").GetProperty("used").GetInt64());
+            Assert.Equal(new Dictionary<string, long> { [key.Str("id")] = 2, [small.Str("id")] = 1 }, used);
+        });
+    }
+
+    [Fact]
     public Task TenantPlan_LimitsKeelsApi_WithDraft10Headers()
     {
         return LimitsNode.WithTenantAsync(provider, Redis, async (node, admin, tenant) =>
