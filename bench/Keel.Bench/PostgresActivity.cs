@@ -17,20 +17,24 @@ internal sealed partial class PostgresActivity(string connectionString) : IAsync
     Task? _loop;
     long _samples;
 
-    /// <summary>The CPU time so far of every backend connected to the database (Linux; the backends are processes).</summary>
-    public async Task<Dictionary<int, TimeSpan>> BackendCpuAsync(CancellationToken ct)
+    /// <summary>
+    /// The CPU time so far of every backend connected to the database and of the server's background processes (WAL
+    /// writer, checkpointer, autovacuum...; Linux, where each is a process), by pid.
+    /// </summary>
+    public async Task<Dictionary<int, PostgresProcessCpu>> BackendCpuAsync(CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT pid, backend_type <> 'client backend' FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var cpu = new Dictionary<int, TimeSpan>();
+        var cpu = new Dictionary<int, PostgresProcessCpu>();
         while (await reader.ReadAsync(ct))
         {
             var pid = reader.GetInt32(0);
             if (CpuTimes.Process(pid) is { } t)
             {
-                cpu[pid] = t;
+                cpu[pid] = new PostgresProcessCpu(t, reader.GetBoolean(1));
             }
         }
         return cpu;
@@ -109,3 +113,6 @@ internal sealed partial class PostgresActivity(string connectionString) : IAsync
         }
     }
 }
+
+/// <summary>A PostgreSQL process's CPU time so far, and whether it is a background process rather than a client's backend.</summary>
+public readonly record struct PostgresProcessCpu(TimeSpan Cpu, bool Background);

@@ -81,9 +81,9 @@ internal static class StormReport
     {
         text.AppendLine("Where the time went, from Keel's rows (publish to the start of the attempt: waiting to be claimed and for a send slot; attempt to "
             + "recorded: the request and waiting for the outcome's batch) and CPU time in cores (1.00 = one core busy the whole phase; "
-            + "\"other\" = the rest of the machine: other work on it, PostgreSQL's background processes):").AppendLine();
+            + "PostgreSQL background = its WAL writer, checkpointer, autovacuum and the like; \"other\" = the rest of the machine):").AppendLine();
         var profile = new MarkdownTable("repeat", "phase", "to attempt p50 ms", "p99 ms", "attempt to recorded p50 ms", "p99 ms", "retried", "dead",
-            "machine cores", "bench", "Keel", "PostgreSQL backends", "other", "DB commands per delivery (writes + others)");
+            "machine cores", "bench", "Keel", "PostgreSQL backends", "PostgreSQL background", "other", "DB commands per delivery (writes + others)");
         var perDelivery = new MarkdownTable("repeat", "phase", "deliveries", "bench µs", "Keel µs", "PostgreSQL backends µs", "all three µs",
             "deliveries/s if they had 2 cores to themselves");
         foreach (var (r, i) in repeats.Select((r, i) => (r, i + 1)))
@@ -93,7 +93,7 @@ internal static class StormReport
                 var (tl, cpu) = (p.Timeline, p.Cpu);
                 profile.Row($"{i}", name, Pct(tl.ToAttempt, 50), Pct(tl.ToAttempt, 99), Pct(tl.AttemptToRecorded, 50), Pct(tl.AttemptToRecorded, 99),
                     $"{tl.Retried}", $"{tl.Dead}", Cores(cpu, cpu.MachineBusy), Cores(cpu, cpu.Bench), cpu.Keel is { } k ? Cores(cpu, k) : "(in bench)",
-                    cpu.Database is { } d ? Cores(cpu, d) : "n/a", Cores(cpu, cpu.Other),
+                    cpu.Database is { } d ? Cores(cpu, d) : "n/a", cpu.DatabaseBackground is { } bg ? Cores(cpu, bg) : "n/a", Cores(cpu, cpu.Other),
                     p.Commands is { } c && deliveries > 0 ? $"{c.Writes / (double)deliveries:F3} + {c.Others / (double)deliveries:F3}" : "not counted");
                 var all = cpu.Bench + (cpu.Keel ?? TimeSpan.Zero) + (cpu.Database ?? TimeSpan.Zero);
                 perDelivery.Row($"{i}", name, $"{deliveries}", Micros(cpu.Bench, deliveries), cpu.Keel is { } pk ? Micros(pk, deliveries) : "(in bench)",
@@ -161,7 +161,8 @@ internal static class StormReport
 
     internal static string CpuLine(CpuWindow c) =>
         $"machine {c.Cores(c.MachineBusy):F2} cores, bench {c.Cores(c.Bench):F2}" + (c.Keel is { } k ? $", Keel {c.Cores(k):F2}" : "")
-        + (c.Database is { } d ? $", PostgreSQL backends {c.Cores(d):F2}" : "");
+        + (c.Database is { } d ? $", PostgreSQL backends {c.Cores(d):F2}" : "")
+        + (c.DatabaseBackground is { } bg ? $", PostgreSQL background {c.Cores(bg):F2}" : "");
 
     static string Cores(CpuWindow c, TimeSpan t) => c.Cores(t).ToString("F2", CultureInfo.InvariantCulture);
 
